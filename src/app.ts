@@ -1,0 +1,106 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { registerAuditJobs } from './kernel/audit/partitions.js';
+import { ANONYMOUS_ACTOR, type RequestContext, type Runtime } from './kernel/context.js';
+import type { JobRegistry } from './kernel/events/registry.js';
+import { registerDocsUi, registerOpenApi } from './kernel/http/docs.js';
+import { registerEtags } from './kernel/http/etag.js';
+import { registerProblemHandlers } from './kernel/http/problem-handler.js';
+import { registerProtection } from './kernel/http/protection.js';
+import { requestIdFrom } from './kernel/http/request-id.js';
+import { ProblemSchema } from './kernel/http/schemas.js';
+import type { Metrics } from './kernel/metrics.js';
+import { systemRoutes } from './modules/system/routes.js';
+import { TenantDirectory, tenancyRoutes } from './modules/tenancy/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Tenant, actor and request facts for services; set before any route handler runs. */
+    ctx: RequestContext;
+  }
+}
+
+export const API_PREFIX = '/api/v1';
+
+export interface AppOptions {
+  runtime: Runtime;
+  metrics: Metrics;
+  redis: Redis | null;
+  expectedMigrations: number;
+  /** Whether this process's job workers run; null when they run in other processes. */
+  workersRunning: (() => boolean) | null;
+}
+
+/** Every job and event subscriber of every module: the same list for API and worker processes. */
+export function registerJobs(registry: JobRegistry): void {
+  registerAuditJobs(registry);
+}
+
+/** The whole HTTP API. The returned instance is not yet listening (tests call `inject`). */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { runtime, metrics } = options;
+  const { config } = runtime;
+  const app = Fastify({
+    loggerInstance: runtime.log as FastifyBaseLogger,
+    genReqId: requestIdFrom,
+    requestIdLogLabel: 'requestId',
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    bodyLimit: config.bodyLimit,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    ajv: {
+      customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerProblemHandlers(app);
+  app.addSchema(ProblemSchema);
+
+  app.decorateRequest('ctx', null as unknown as RequestContext);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    request.ctx = {
+      runtime,
+      tenantId: null,
+      actor: ANONYMOUS_ACTOR,
+      requestId: String(request.id),
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+    };
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: reply.statusCode,
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await registerProtection(app, config, options.redis);
+  registerEtags(app);
+  await registerOpenApi(app, config);
+
+  // Tenant resolution: credentials (later) → X-Tenant → DEFAULT_TENANT.
+  const tenantDirectory = new TenantDirectory(runtime);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith(`${API_PREFIX}/`)) return;
+    const header = request.headers['x-tenant'];
+    const slug = typeof header === 'string' && header !== '' ? header : config.defaultTenant;
+    request.ctx.tenantId = (await tenantDirectory.resolve(slug)).id;
+  });
+
+  await app.register(systemRoutes, {
+    db: runtime.db,
+    metrics,
+    expectedMigrations: options.expectedMigrations,
+    workersRunning: options.workersRunning,
+  });
+  await app.register(tenancyRoutes, { prefix: API_PREFIX });
+
+  await registerDocsUi(app);
+  return app;
+}

@@ -1,0 +1,204 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  publicUrl: string;
+  /** Owner connection (runs migrations). Unset: an embedded PostgreSQL is started. */
+  databaseUrl: string | undefined;
+  /** Connection the server's queries use: a role without BYPASSRLS. Derived from databaseUrl when unset. */
+  databaseAppUrl: string | undefined;
+  databaseReplicaUrl: string | undefined;
+  databasePoolMax: number;
+  redisUrl: string | undefined;
+  dataDir: string;
+  jwtSecret: string;
+  /** Password of the application role when it is derived (not given by DATABASE_APP_URL). */
+  appRolePassword: string;
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  defaultTenant: string;
+  bodyLimit: number;
+  rateLimitIpPerMin: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const NODE_ENVS = ['development', 'production', 'test'] as const;
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+
+/** Reads every variable, collects every problem, and throws them all at once. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const nodeEnv = read.oneOf('NODE_ENV', NODE_ENVS, 'development');
+  const port = read.integer('PORT', 3000, 0, 65535);
+  const host = read.string('HOST', '0.0.0.0');
+  const publicUrl = read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  const databaseAppUrl = read.url('DATABASE_APP_URL', ['postgres:', 'postgresql:']);
+  const databaseReplicaUrl = read.url('DATABASE_REPLICA_URL', ['postgres:', 'postgresql:']);
+  const databasePoolMax = read.integer('DATABASE_POOL_MAX', 20, 1, 1000);
+  const redisUrl = read.url('REDIS_URL', ['redis:', 'rediss:']);
+  const dataDir = path.resolve(read.string('CARSI_DATA_DIR', '.carsi'));
+  const corsOrigins = read.list('CORS_ORIGINS');
+  for (const origin of corsOrigins) {
+    if (origin !== '*' && !isHttpUrl(origin))
+      problems.push(`CORS_ORIGINS: "${origin}" is not an http(s) origin`);
+  }
+  const logLevel = read.oneOf('LOG_LEVEL', LOG_LEVELS, nodeEnv === 'test' ? 'silent' : 'info');
+  const defaultTenant = read.string('DEFAULT_TENANT', 'demo');
+  if (!SLUG.test(defaultTenant)) problems.push('DEFAULT_TENANT: must be a slug (a-z, 0-9, hyphens)');
+  const bodyLimit = read.integer('BODY_LIMIT', 1_048_576, 1024, 1_073_741_824);
+  const rateLimitIpPerMin = read.integer('RATE_LIMIT_IP_PER_MIN', 1000, 1, 100_000_000);
+  const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
+
+  let jwtSecret = read.string('JWT_SECRET', '');
+  if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
+  if (!jwtSecret && nodeEnv === 'production') problems.push('JWT_SECRET: required when NODE_ENV=production');
+  let appRolePassword = read.string('DATABASE_APP_PASSWORD', '');
+  if (!databaseAppUrl && databaseUrl && !appRolePassword && nodeEnv === 'production') {
+    problems.push(
+      'DATABASE_APP_URL or DATABASE_APP_PASSWORD: required with DATABASE_URL when NODE_ENV=production',
+    );
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  // Development conveniences: secrets generated once and kept with the data, so restarts keep sessions.
+  if (!jwtSecret || !appRolePassword) {
+    const secrets = loadOrCreateSecrets(dataDir);
+    jwtSecret ||= secrets.jwtSecret;
+    appRolePassword ||= secrets.appRolePassword;
+  }
+
+  return {
+    nodeEnv,
+    port,
+    host,
+    publicUrl: publicUrl.replace(/\/$/, ''),
+    databaseUrl,
+    databaseAppUrl,
+    databaseReplicaUrl,
+    databasePoolMax,
+    redisUrl,
+    dataDir,
+    jwtSecret,
+    appRolePassword,
+    corsOrigins,
+    logLevel,
+    defaultTenant,
+    bodyLimit,
+    rateLimitIpPerMin,
+    shutdownTimeoutMs,
+  };
+}
+
+interface StoredSecrets {
+  jwtSecret: string;
+  appRolePassword: string;
+}
+
+function loadOrCreateSecrets(dataDir: string): StoredSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  let stored: Partial<StoredSecrets> = {};
+  try {
+    stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredSecrets>;
+  } catch {
+    // First start: nothing stored yet.
+  }
+  const secrets: StoredSecrets = {
+    jwtSecret: stored.jwtSecret ?? randomBytes(48).toString('base64url'),
+    appRolePassword: stored.appRolePassword ?? randomBytes(24).toString('base64url'),
+  };
+  if (secrets.jwtSecret !== stored.jwtSecret || secrets.appRolePassword !== stored.appRolePassword) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  }
+  return secrets;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value) || parsed < min || parsed > max) {
+      this.problems.push(`${name}: "${value}" is not a whole number from ${min} to ${max}`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(value)) {
+      this.problems.push(`${name}: "${value}" is not one of ${allowed.join(', ')}`);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  url(name: string, protocols: string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    try {
+      const url = new URL(value);
+      if (!protocols.includes(url.protocol)) {
+        this.problems.push(`${name}: protocol must be ${protocols.join(' or ')}`);
+        return undefined;
+      }
+      return value;
+    } catch {
+      this.problems.push(`${name}: not a valid URL`);
+      return undefined;
+    }
+  }
+
+  list(name: string): string[] {
+    const value = this.raw(name);
+    if (value === undefined) return [];
+    return value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
+}

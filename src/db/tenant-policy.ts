@@ -1,0 +1,32 @@
+import { sql } from 'drizzle-orm';
+import { type PgPolicy, pgPolicy, uuid } from 'drizzle-orm/pg-core';
+
+/**
+ * Row-level security for tenant-owned tables. `app_current_tenant()` (migration 0000) reads the
+ * transaction-local `app.tenant_id` that `withTx` sets; with no tenant set it is NULL and the policy
+ * matches nothing, so a query that forgets its tenant filter still sees one tenant only.
+ */
+export function tenantIsolation(): PgPolicy {
+  return pgPolicy('tenant_isolation', {
+    as: 'permissive',
+    for: 'all',
+    using: sql`tenant_id = app_current_tenant()`,
+    withCheck: sql`tenant_id = app_current_tenant()`,
+  });
+}
+
+/**
+ * For tables that also hold platform-level rows (tenant_id NULL): a tenant sees its own rows, and a
+ * platform context (no tenant set) sees only the platform rows.
+ */
+export function tenantOrPlatformIsolation(): PgPolicy {
+  return pgPolicy('tenant_isolation', {
+    as: 'permissive',
+    for: 'all',
+    using: sql`tenant_id IS NOT DISTINCT FROM app_current_tenant()`,
+    withCheck: sql`tenant_id IS NOT DISTINCT FROM app_current_tenant()`,
+  });
+}
+
+/** The tenant column every tenant-owned table starts with. */
+export const tenantIdColumn = () => uuid('tenant_id').notNull();

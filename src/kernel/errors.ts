@@ -1,0 +1,77 @@
+/**
+ * A failure the client can act on. `code` is stable and documented; `status` is the HTTP status;
+ * `detail` is a human sentence; `extra` adds machine-readable members to the problem document.
+ */
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    readonly detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+  }
+}
+
+export interface FieldProblem {
+  /** Where the bad value was: body, querystring, params or headers. */
+  in: string;
+  /** JSON-pointer-like path of the field inside that part, e.g. `items/0/quantity`. */
+  field: string;
+  message: string;
+}
+
+/** RFC 9457 problem document, as every error response carries it. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  requestId: string;
+  errors?: FieldProblem[];
+  [extra: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function problemType(code: string): string {
+  return `urn:carsi:problem:${code}`;
+}
+
+export function buildProblem(
+  code: string,
+  status: number,
+  detail: string,
+  requestId: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  return {
+    ...extra,
+    type: problemType(code),
+    title: TITLES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error'),
+    status,
+    detail,
+    code,
+    requestId,
+  };
+}

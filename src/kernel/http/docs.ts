@@ -1,0 +1,39 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../../config.js';
+
+export const API_VERSION = '0.1.0';
+
+/** OpenAPI 3.1 built from the route schemas; must be registered before the routes it describes. */
+export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Çarşı API',
+        version: API_VERSION,
+        description:
+          'Commerce backend for B2B and B2C merchants. Errors are RFC 9457 problem documents with a stable `code`. ' +
+          'The tenant comes from the credentials, else the `X-Tenant` header (slug), else the default tenant.',
+      },
+      servers: [{ url: config.publicUrl }],
+      components: {
+        parameters: {},
+      },
+      tags: [
+        { name: 'tenancy', description: 'The current tenant' },
+        { name: 'system', description: 'Health, readiness and metrics' },
+      ],
+    },
+  });
+}
+
+/** The interactive UI at /docs and the JSON document at /docs/json. */
+export async function registerDocsUi(app: FastifyInstance): Promise<void> {
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+  });
+}

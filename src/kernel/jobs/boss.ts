@@ -1,0 +1,52 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { DEAD_LETTER_QUEUE, type JobRegistry } from '../events/registry.js';
+
+export interface BossOptions {
+  /** Runs maintenance (expiring lost jobs, archiving) and cron scheduling: worker processes only. */
+  supervise: boolean;
+  /** Seconds between maintenance runs, which is how soon a job lost with its worker is retried. */
+  maintenanceIntervalSeconds?: number;
+}
+
+/**
+ * The queue runs on the owner connection: its maintenance creates and drops partitions, which the
+ * application role may not. Jobs are still enqueued on the caller's transaction (see emit).
+ */
+export function createBoss(ownerUrl: string, log: Logger, options: BossOptions): PgBoss {
+  const boss = new PgBoss({
+    connectionString: ownerUrl,
+    application_name: 'carsi-jobs',
+    max: 4,
+    migrate: false,
+    supervise: options.supervise,
+    schedule: options.supervise,
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+    monitorStateIntervalSeconds: options.supervise ? 60 : undefined,
+  });
+  // Only message and code: pg errors carry their whole client object, which would flood the log.
+  boss.on('error', (error: Error & { code?: string }) =>
+    log.error({ error: error.message, code: error.code }, 'job queue error'),
+  );
+  return boss;
+}
+
+/** Creates missing queues and brings existing ones to the registry's retry policy (idempotent). */
+export async function ensureQueues(boss: PgBoss, registry: JobRegistry): Promise<void> {
+  if (!(await boss.getQueue(DEAD_LETTER_QUEUE))) {
+    await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, retentionDays: 30 });
+  }
+  for (const queue of registry.all()) {
+    const options: PgBoss.Queue = {
+      name: queue.name,
+      policy: 'standard',
+      retryLimit: queue.retryLimit,
+      retryDelay: queue.retryDelaySeconds,
+      retryBackoff: queue.retryBackoff,
+      expireInSeconds: queue.expireInSeconds,
+      deadLetter: DEAD_LETTER_QUEUE,
+    };
+    if (await boss.getQueue(queue.name)) await boss.updateQueue(queue.name, options);
+    else await boss.createQueue(queue.name, options);
+  }
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { buildApp } from './app.js';
+import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { shippedMigrationCount } from './db/migrate.js';
+import type { Runtime } from './kernel/context.js';
+import { JobRegistry } from './kernel/events/registry.js';
+import { createBoss } from './kernel/jobs/boss.js';
+import { createMetrics } from './kernel/metrics.js';
+import { closeRuntime, createLogger, createRuntime } from './runtime.js';
+import { seedDemoData } from './seed.js';
+import { runProcess } from './server.js';
+
+const HELP: Record<string, string> = {
+  carsi: `carsi — commerce backend
+
+Usage: carsi <command> [options]
+
+Commands:
+  serve [--no-worker]   Start the HTTP API (and job workers unless --no-worker)
+  worker                Start job workers only
+  migrate               Apply pending database migrations and exit
+  seed [--demo]         Create the default tenant; --demo adds demo data
+  openapi               Print the OpenAPI 3.1 document as JSON
+
+Run "carsi <command> --help" for a command's options. Configuration comes from environment
+variables (see .env.example); with no DATABASE_URL an embedded PostgreSQL is started.`,
+  serve: `carsi serve [--no-worker]
+
+Starts the HTTP API on HOST:PORT. Pending migrations are applied first (under a lock, so several
+processes may start at once) and the default tenant is created when missing.
+
+Options:
+  --no-worker   Do not run job workers in this process (run "carsi worker" elsewhere)`,
+  worker: `carsi worker
+
+Runs the job workers (event subscribers, scheduled jobs) without the HTTP API. Any number of
+worker processes may run against one database.`,
+  migrate: `carsi migrate
+
+Applies pending migrations as the database owner, creates the application role and grants it
+its privileges, then exits.`,
+  seed: `carsi seed [--demo]
+
+Creates the default tenant (DEFAULT_TENANT). With --demo, also adds the demo data set.
+
+Options:
+  --demo   Add demo data`,
+  openapi: `carsi openapi
+
+Prints the OpenAPI 3.1 document of the API to standard output. Needs no database.`,
+};
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${HELP['carsi']}\n`);
+    return;
+  }
+  const help = HELP[command];
+  if (!help) throw new UsageError(`Unknown command "${command}".\n\n${HELP['carsi']}`);
+  const options = {
+    help: { type: 'boolean', short: 'h' },
+    'no-worker': { type: 'boolean' },
+    demo: { type: 'boolean' },
+  } as const;
+  let values: { help?: boolean; 'no-worker'?: boolean; demo?: boolean };
+  try {
+    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${help}`);
+  }
+  if (values.help) {
+    process.stdout.write(`${help}\n`);
+    return;
+  }
+  if (values['no-worker'] && command !== 'serve')
+    throw new UsageError(`--no-worker applies to "serve" only.`);
+  if (values.demo && command !== 'seed') throw new UsageError(`--demo applies to "seed" only.`);
+
+  switch (command) {
+    case 'serve':
+      return runProcess({ api: true, workers: !values['no-worker'] });
+    case 'worker':
+      return runProcess({ api: false, workers: true });
+    case 'migrate':
+      return withDatabase(async () => {});
+    case 'seed':
+      return withDatabase(async (runtime) => {
+        await ensureDefaultTenant(runtime);
+        if (values.demo) await seedDemoData(runtime);
+      });
+    case 'openapi':
+      return printOpenApi();
+  }
+}
+
+/** Runs a one-off task against a migrated database, then releases everything. */
+async function withDatabase(task: (runtime: Runtime) => Promise<void>): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const database = await prepareDatabase(config, log);
+  try {
+    const runtime = await createRuntime(config, database.ownerUrl, log, { supervise: false });
+    try {
+      await task(runtime);
+    } finally {
+      await closeRuntime(runtime, 5_000);
+    }
+  } finally {
+    await database.embedded?.stop();
+  }
+}
+
+/** Builds the app with connections that are never opened: the document needs only the route schemas. */
+async function printOpenApi(): Promise<void> {
+  const config = { ...loadConfig(), logLevel: 'silent' as const };
+  const log = createLogger(config);
+  const unusedUrl = 'postgres://unused:unused@127.0.0.1:1/unused';
+  const db = openDatabase(config, unusedUrl);
+  const runtime: Runtime = {
+    config,
+    db,
+    jobs: new JobRegistry(),
+    boss: createBoss(unusedUrl, log, { supervise: false }),
+    log,
+  };
+  const app = await buildApp({
+    runtime,
+    metrics: createMetrics(db),
+    redis: null,
+    expectedMigrations: shippedMigrationCount(),
+    workersRunning: null,
+  });
+  await app.ready();
+  process.stdout.write(`${JSON.stringify(app.swagger(), null, 2)}\n`);
+  await app.close();
+  await db.close();
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof UsageError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`carsi: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

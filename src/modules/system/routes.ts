@@ -1,0 +1,64 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Metrics } from '../../kernel/metrics.js';
+import { checkReadiness, type ReadinessInputs } from './readiness.js';
+
+export interface SystemRoutesOptions extends ReadinessInputs {
+  metrics: Metrics;
+}
+
+const Readiness = Type.Object({
+  ready: Type.Boolean(),
+  checks: Type.Object({
+    database: Type.Union([Type.Literal('ok'), Type.Literal('unreachable')]),
+    migrations: Type.Union([Type.Literal('current'), Type.Literal('pending'), Type.Literal('unknown')]),
+    jobWorkers: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('disabled')]),
+  }),
+});
+
+/** Probes for load balancers and orchestrators, and the Prometheus scrape endpoint. Never tenant-scoped. */
+export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, options) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Liveness: the process is up',
+        response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Readiness: database reachable, migrations current, job workers running',
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const report = await checkReadiness(options);
+      reply.header('cache-control', 'no-store');
+      return reply.code(report.ready ? 200 : 503).send(report);
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['system'],
+        summary: 'Prometheus metrics (text exposition format)',
+        produces: ['text/plain'],
+        response: { 200: Type.String() },
+      },
+    },
+    async (_request, reply) => {
+      const text = await options.metrics.registry.metrics();
+      return reply.header('content-type', options.metrics.registry.contentType).send(text);
+    },
+  );
+};

@@ -1,0 +1,42 @@
+import { sql } from 'drizzle-orm';
+import { check, jsonb, pgPolicy, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+export const TENANT_STATUSES = ['active', 'suspended'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export interface TenantSettings {
+  defaultCurrency?: string;
+  locale?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * Inside a tenant's transaction only that tenant's row is visible. Resolving a tenant from its slug
+ * and platform administration run with no tenant set, and see every row.
+ */
+export const tenants = pgTable(
+  'tenants',
+  {
+    id: uuid('id').primaryKey(),
+    slug: text('slug').notNull(),
+    name: text('name').notNull(),
+    status: text('status', { enum: TENANT_STATUSES }).notNull().default('active'),
+    plan: text('plan').notNull().default('standard'),
+    settings: jsonb('settings').$type<TenantSettings>().notNull().default({}),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('tenants_slug_key').on(t.slug),
+    check('tenants_status_check', sql`${t.status} IN ('active', 'suspended')`),
+    check('tenants_slug_check', sql`${t.slug} ~ '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$'`),
+    pgPolicy('tenant_isolation', {
+      as: 'permissive',
+      for: 'all',
+      using: sql`app_current_tenant() IS NULL OR id = app_current_tenant()`,
+      withCheck: sql`app_current_tenant() IS NULL OR id = app_current_tenant()`,
+    }),
+  ],
+);
+
+export type TenantRow = typeof tenants.$inferSelect;

@@ -1,0 +1,71 @@
+import { eq } from 'drizzle-orm';
+import { uuidv7 } from 'uuidv7';
+import type { Tx } from '../../db/tx.js';
+import { audit } from '../../kernel/audit/audit.js';
+import { AppError } from '../../kernel/errors.js';
+import type { TenantProfile } from './contracts.js';
+import { type TenantRow, type TenantSettings, tenants } from './schema.js';
+
+export const DEFAULT_CURRENCY = 'TRY';
+export const DEFAULT_LOCALE = 'tr-TR';
+
+export function toProfile(row: TenantRow): TenantProfile {
+  return {
+    slug: row.slug,
+    name: row.name,
+    defaultCurrency: row.settings.defaultCurrency ?? DEFAULT_CURRENCY,
+    locale: row.settings.locale ?? DEFAULT_LOCALE,
+  };
+}
+
+/** The public profile of the transaction's tenant. */
+export async function getCurrentTenantProfile(tx: Tx): Promise<TenantProfile> {
+  const tenantId = tx.ctx.tenantId;
+  if (!tenantId) throw new AppError('tenant.not_found', 404, 'No tenant was given.');
+  const [row] = await tx.db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  if (!row) throw new AppError('tenant.not_found', 404, 'The tenant does not exist.');
+  return toProfile(row);
+}
+
+export async function findTenantBySlug(tx: Tx, slug: string): Promise<TenantRow | undefined> {
+  const [row] = await tx.db.select().from(tenants).where(eq(tenants.slug, slug)).limit(1);
+  return row;
+}
+
+export interface CreateTenantInput {
+  slug: string;
+  name: string;
+  plan?: string;
+  settings?: TenantSettings;
+}
+
+/** A platform-level action: runs with no tenant set and is audited as such. */
+export async function createTenant(tx: Tx, input: CreateTenantInput): Promise<TenantRow> {
+  if (await findTenantBySlug(tx, input.slug)) {
+    throw new AppError('tenant.slug_taken', 409, `A tenant with slug "${input.slug}" already exists.`, {
+      field: 'slug',
+    });
+  }
+  const [row] = await tx.db
+    .insert(tenants)
+    .values({
+      id: uuidv7(),
+      slug: input.slug,
+      name: input.name,
+      plan: input.plan ?? 'standard',
+      settings: { defaultCurrency: DEFAULT_CURRENCY, locale: DEFAULT_LOCALE, ...input.settings },
+    })
+    .returning();
+  await audit(tx, { action: 'tenant.created', entityType: 'tenant', entityId: row!.id, after: row });
+  return row!;
+}
+
+/** Creates the tenant when it is missing; used at start for DEFAULT_TENANT and by `carsi seed`. */
+export async function ensureTenant(
+  tx: Tx,
+  input: CreateTenantInput,
+): Promise<{ tenant: TenantRow; created: boolean }> {
+  const existing = await findTenantBySlug(tx, input.slug);
+  if (existing) return { tenant: existing, created: false };
+  return { tenant: await createTenant(tx, input), created: true };
+}

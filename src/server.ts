@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
+import { loadConfig } from './config.js';
+import { shippedMigrationCount } from './db/migrate.js';
+import { JobRunner } from './kernel/jobs/runner.js';
+import { createMetrics } from './kernel/metrics.js';
+import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
+
+export interface ProcessRoles {
+  api: boolean;
+  workers: boolean;
+}
+
+/**
+ * Runs `carsi serve` (API, plus workers unless --no-worker) or `carsi worker` (workers only) until
+ * SIGTERM/SIGINT, then shuts down in order: stop accepting and finish in-flight requests, let
+ * workers finish their current job, close the pools, stop the embedded database.
+ */
+export async function runProcess(roles: ProcessRoles): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const database = await prepareDatabase(config, log);
+  const runtime = await createRuntime(config, database.ownerUrl, log, { supervise: roles.workers });
+  const redis = connectRedis(config, log);
+  await ensureDefaultTenant(runtime);
+
+  const metrics = createMetrics(runtime.db);
+  const runner = roles.workers ? new JobRunner(runtime, metrics) : null;
+  await runner?.start();
+
+  let app: FastifyInstance | null = null;
+  if (roles.api) {
+    app = await buildApp({
+      runtime,
+      metrics,
+      redis,
+      expectedMigrations: shippedMigrationCount(),
+      workersRunning: runner ? () => runner.isRunning() : null,
+    });
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+    process.stdout.write(
+      `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n` +
+        `  Database: ${database.embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'DATABASE_URL'}\n\n`,
+    );
+  } else {
+    process.stdout.write('\nÇarşı worker is running.\n\n');
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs * 2);
+    deadline.unref();
+    try {
+      await withTimeout(app?.close(), config.shutdownTimeoutMs);
+      await runner?.stop(config.shutdownTimeoutMs);
+      await closeRuntime(runtime, config.shutdownTimeoutMs);
+      await redis?.quit().catch(() => {});
+      await database.embedded?.stop();
+      log.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}
+
+async function withTimeout(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
