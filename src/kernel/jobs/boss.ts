@@ -22,7 +22,7 @@ export function createBoss(ownerUrl: string, log: Logger, options: BossOptions):
     supervise: options.supervise,
     schedule: options.supervise,
     maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
-    monitorStateIntervalSeconds: options.supervise ? 60 : undefined,
+    ...(options.supervise ? { monitorStateIntervalSeconds: 60 } : {}),
   });
   // Only message and code: pg errors carry their whole client object, which would flood the log.
   boss.on('error', (error: Error & { code?: string }) =>

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { buildApp } from '../src/app.js';
+import { ensureDefaultTenant } from '../src/bootstrap.js';
+import { type Config, loadConfig } from '../src/config.js';
+import { shippedMigrationCount } from '../src/db/migrate.js';
+import type { Runtime } from '../src/kernel/context.js';
+import type { JobRegistry } from '../src/kernel/events/registry.js';
+import { createMetrics, type Metrics } from '../src/kernel/metrics.js';
+import { closeRuntime, connectRedis, createLogger, createRuntime } from '../src/runtime.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  runtime: Runtime;
+  metrics: Metrics;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  /** Adds routes before the app is ready (kernel tests exercise error paths through them). */
+  routes?: (app: FastifyInstance) => void | Promise<void>;
+  jobs?: (registry: JobRegistry) => void;
+  workersRunning?: (() => boolean) | null;
+  supervise?: boolean;
+  maintenanceIntervalSeconds?: number;
+}
+
+export function testConfig(database: TestDatabase, env: Record<string, string> = {}): Config {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-app-'));
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'silent',
+    DATABASE_URL: database.ownerUrl,
+    DATABASE_APP_URL: database.appUrl,
+    CARSI_DATA_DIR: dataDir,
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    ...env,
+  });
+}
+
+/** The whole app on a database of its own; call `close()` in afterAll. */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const config = testConfig(database, options.env);
+  const log = createLogger(config);
+  const runtime = await createRuntime(config, database.ownerUrl, log, {
+    supervise: options.supervise ?? false,
+    ...(options.maintenanceIntervalSeconds ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds } : {}),
+    ...(options.jobs ? { registerExtraJobs: options.jobs } : {}),
+  });
+  await ensureDefaultTenant(runtime);
+  const redis: Redis | null = connectRedis(config, log);
+  const metrics = createMetrics(runtime.db);
+  const app = await buildApp({
+    runtime,
+    metrics,
+    redis,
+    expectedMigrations: shippedMigrationCount(),
+    workersRunning: options.workersRunning === undefined ? () => true : options.workersRunning,
+  });
+  await options.routes?.(app);
+  await app.ready();
+  return {
+    app,
+    runtime,
+    metrics,
+    database,
+    async close() {
+      await app.close();
+      await closeRuntime(runtime, 2_000);
+      await redis?.quit().catch(() => {});
+      await database.drop();
+      rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
+}
