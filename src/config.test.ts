@@ -1,0 +1,88 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  const dirs: string[] = [];
+  const dataDir = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'carsi-config-'));
+    dirs.push(dir);
+    return dir;
+  };
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('uses defaults that start a development server', () => {
+    const config = loadConfig({ CARSI_DATA_DIR: dataDir() });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      defaultTenant: 'demo',
+      bodyLimit: 1_048_576,
+      corsOrigins: [],
+      logLevel: 'info',
+    });
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://root@localhost/shop',
+        REDIS_URL: 'not a url',
+        LOG_LEVEL: 'loud',
+        DEFAULT_TENANT: 'Not A Slug',
+        BODY_LIMIT: '-5',
+        CORS_ORIGINS: 'https://ok.example,ftp://bad.example',
+        JWT_SECRET: 'short',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = (error as ConfigError).problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual([
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'CORS_ORIGINS',
+      'LOG_LEVEL',
+      'DEFAULT_TENANT',
+      'BODY_LIMIT',
+      'JWT_SECRET',
+    ]);
+    expect((error as ConfigError).message).toContain('PORT: "eighty" is not a whole number');
+  });
+
+  it('requires JWT_SECRET and the application role password in production', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db/carsi', CARSI_DATA_DIR: dataDir() }),
+    ).toThrow(/JWT_SECRET: required[\s\S]*DATABASE_APP_URL or DATABASE_APP_PASSWORD/);
+  });
+
+  it('generates development secrets once and keeps them in the data directory', () => {
+    const dir = dataDir();
+    const first = loadConfig({ CARSI_DATA_DIR: dir });
+    const second = loadConfig({ CARSI_DATA_DIR: dir });
+    expect(first.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(second.appRolePassword).toBe(first.appRolePassword);
+    const file = path.join(dir, 'secrets.json');
+    expect(JSON.parse(readFileSync(file, 'utf8')).jwtSecret).toBe(first.jwtSecret);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('prefers given secrets over stored ones', () => {
+    const config = loadConfig({ CARSI_DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), DATABASE_APP_PASSWORD: 'pw' });
+    expect(config.jwtSecret).toBe('x'.repeat(40));
+    expect(config.appRolePassword).toBe('pw');
+  });
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/app.js';
+import { shippedMigrationCount } from '../../db/migrate.js';
+import { checkReadiness } from './readiness.js';
+
+describe('health, readiness, metrics and docs', () => {
+  let t: TestApp;
+  let workersRunning = true;
+  beforeAll(async () => {
+    t = await createTestApp({ workersRunning: () => workersRunning });
+  });
+  afterAll(() => t?.close());
+
+  it('GET /health answers while the process is alive', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/health' });
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /ready is 200 when the database, migrations and workers are fine, 503 when workers stop', async () => {
+    const ready = await t.app.inject({ method: 'GET', url: '/ready' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({
+      ready: true,
+      checks: { database: 'ok', migrations: 'current', jobWorkers: 'running' },
+    });
+    workersRunning = false;
+    const stopped = await t.app.inject({ method: 'GET', url: '/ready' });
+    workersRunning = true;
+    expect(stopped.statusCode).toBe(503);
+    expect(stopped.json()).toMatchObject({ ready: false, checks: { jobWorkers: 'stopped' } });
+  });
+
+  it('reports pending migrations and an unreachable database as not ready', async () => {
+    const pending = await checkReadiness({
+      db: t.runtime.db,
+      expectedMigrations: shippedMigrationCount() + 1,
+      workersRunning: null,
+    });
+    expect(pending).toEqual({
+      ready: false,
+      checks: { database: 'ok', migrations: 'pending', jobWorkers: 'disabled' },
+    });
+    const unreachable = await checkReadiness({
+      db: { ...t.runtime.db, pool: { query: () => Promise.reject(new Error('ECONNREFUSED')) } } as never,
+      expectedMigrations: 1,
+      workersRunning: null,
+    });
+    expect(unreachable).toMatchObject({ ready: false, checks: { database: 'unreachable' } });
+  });
+
+  it('GET /metrics exposes request durations by route, pool usage and job queue depth', async () => {
+    await t.app.inject({ method: 'GET', url: '/api/v1/tenant' });
+    const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const text = response.body;
+    expect(text).toMatch(/carsi_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/tenant".*status_code="200"/);
+    expect(text).toMatch(/carsi_db_pool_connections\{pool="primary",state="idle"\} \d+/);
+    expect(text).toMatch(/carsi_db_pool_connections\{pool="primary",state="waiting"\} \d+/);
+    expect(text).toContain('# TYPE carsi_job_queue_depth gauge');
+    expect(text).toContain('# TYPE carsi_job_failures_total counter');
+  });
+
+  it('serves an OpenAPI 3.1 document in which every route has request and response schemas', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    const spec = response.json() as {
+      openapi: string;
+      paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
+    };
+    expect(spec.openapi).toBe('3.1.0');
+    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/tenant', '/health', '/ready', '/metrics']));
+    for (const [path, operations] of Object.entries(spec.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(Object.keys(operation.responses ?? {}), `${method} ${path}`).toContain('200');
+      }
+    }
+    const ui = await t.app.inject({ method: 'GET', url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.headers['content-type']).toMatch(/text\/html/);
+  });
+});

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../src/db/embedded.js';
+import { shippedMigrationCount } from '../src/db/migrate.js';
+import { runCli, startCli } from './cli.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+
+describe('carsi CLI', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('prints help for the program and for each command', async () => {
+    const top = await runCli(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['serve', 'worker', 'migrate', 'seed', 'openapi']) expect(top.stdout).toContain(command);
+    const serve = await runCli(['serve', '--help']);
+    expect(serve.code).toBe(0);
+    expect(serve.stdout).toContain('--no-worker');
+    const seed = await runCli(['seed', '-h']);
+    expect(seed.stdout).toContain('--demo');
+  });
+
+  it('exits with 2 and a usage message for an unknown command or option', async () => {
+    const unknown = await runCli(['servve']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('Unknown command "servve"');
+    const badOption = await runCli(['migrate', '--fast']);
+    expect(badOption.code).toBe(2);
+    expect(badOption.stderr).toContain("Unknown option '--fast'");
+  });
+
+  it('stops at start with one message listing every bad variable', async () => {
+    const result = await runCli(['serve'], { PORT: 'abc', DEFAULT_TENANT: 'Kötü Slug', REDIS_URL: 'http://x' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Invalid configuration:');
+    for (const name of ['PORT', 'DEFAULT_TENANT', 'REDIS_URL']) expect(result.stderr).toContain(`- ${name}:`);
+  });
+
+  it('prints the OpenAPI document without a database', async () => {
+    const result = await runCli(['openapi'], { CARSI_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'carsi-openapi-')) });
+    expect(result.code).toBe(0);
+    const spec = JSON.parse(result.stdout);
+    expect(spec.openapi).toBe('3.1.0');
+    expect(spec.paths['/api/v1/tenant'].get.responses['200']).toBeDefined();
+  });
+
+  it('runs on the embedded PostgreSQL and keeps its data across restarts', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-embedded-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const seeded = await runCli(['seed', '--demo'], { CARSI_DATA_DIR: dataDir });
+    expect(seeded.code, seeded.stderr).toBe(0);
+
+    for (let start = 0; start < 2; start++) {
+      const port = await findFreePort();
+      const server = await startCli(['serve'], { CARSI_DATA_DIR: dataDir, PORT: String(port) }, 'Çarşı is running');
+      try {
+        expect(server.output()).toContain(`Docs: http://localhost:${port}/docs`);
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/tenant`, { headers: { 'x-tenant': 'demo-bayi' } });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toMatchObject({ slug: 'demo-bayi', name: 'Demo Bayi Kırtasiye' });
+        expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    }
+  });
+
+  it('starts two API processes on one empty database: migrations run once and both are ready', async () => {
+    const database: TestDatabase = await createTestDatabase({ empty: true });
+    cleanups.push(() => database.drop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-pair-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const ports = [await findFreePort(), await findFreePort()];
+    const env = (port: number) => ({ DATABASE_URL: database.ownerUrl, CARSI_DATA_DIR: dataDir, PORT: String(port) });
+    const servers = await Promise.all(ports.map((port) => startCli(['serve'], env(port), 'Çarşı is running')));
+    try {
+      for (const port of ports) {
+        const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+        expect(ready.status).toBe(200);
+      }
+      const client = new pg.Client({ connectionString: database.ownerUrl });
+      await client.connect();
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
+      const tenants = await client.query(`SELECT count(*)::int AS n FROM tenants WHERE slug = 'demo'`);
+      await client.end();
+      expect(rows[0].n).toBe(shippedMigrationCount());
+      expect(tenants.rows[0].n).toBe(1);
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const ENTRY = ['--import', 'tsx', 'src/main.ts'];
+
+/** Environment for a child `carsi`: this one's, minus what would point it at the test run's database. */
+export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const base: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+  for (const name of ['DATABASE_URL', 'DATABASE_APP_URL', 'REDIS_URL', 'PORT']) delete base[name];
+  return { ...base, ...env };
+}
+
+/** Runs `carsi <args>` to completion. */
+export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  output: () => string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts a long-running `carsi` command and resolves once its output contains `readyText`. */
+export async function startCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  readyText: string,
+  timeoutMs = 60_000,
+): Promise<RunningCli> {
+  const child = spawn(process.execPath, [...ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stderr!.on('data', (chunk) => (output += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`"${readyText}" not seen in time:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (output.includes(readyText)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before "${readyText}":\n${output}`));
+    });
+  });
+  return {
+    child,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
