@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuditJobs } from './kernel/audit/partitions.js';
 import { ANONYMOUS_ACTOR, type RequestContext, type Runtime } from './kernel/context.js';
@@ -44,8 +44,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     genReqId: requestIdFrom,
-    requestIdLogLabel: 'requestId',
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      // One line per request is noise at info level; debug and trace turn it on.
+      disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    }),
     bodyLimit: config.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -68,6 +71,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     };
+  });
+  // Once shutdown starts, responses still in flight close their connection, so close() does not wait
+  // for clients' keep-alive sockets to time out.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
