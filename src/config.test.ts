@@ -64,7 +64,11 @@ describe('loadConfig', () => {
 
   it('requires JWT_SECRET and the application role password in production', () => {
     expect(() =>
-      loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db/carsi', CARSI_DATA_DIR: dataDir() }),
+      loadConfig({
+        NODE_ENV: 'production',
+        DATABASE_URL: 'postgres://u@db/carsi',
+        CARSI_DATA_DIR: dataDir(),
+      }),
     ).toThrow(/JWT_SECRET: required[\s\S]*DATABASE_APP_URL or DATABASE_APP_PASSWORD/);
   });
 
@@ -81,7 +85,11 @@ describe('loadConfig', () => {
   });
 
   it('prefers given secrets over stored ones', () => {
-    const config = loadConfig({ CARSI_DATA_DIR: dataDir(), JWT_SECRET: 'x'.repeat(40), DATABASE_APP_PASSWORD: 'pw' });
+    const config = loadConfig({
+      CARSI_DATA_DIR: dataDir(),
+      JWT_SECRET: 'x'.repeat(40),
+      DATABASE_APP_PASSWORD: 'pw',
+    });
     expect(config.jwtSecret).toBe('x'.repeat(40));
     expect(config.appRolePassword).toBe('pw');
   });

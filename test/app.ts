@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
+import pg from 'pg';
 import { buildApp } from '../src/app.js';
 import { ensureDefaultTenant } from '../src/bootstrap.js';
 import { type Config, loadConfig } from '../src/config.js';
@@ -18,6 +19,13 @@ export interface TestApp {
   runtime: Runtime;
   metrics: Metrics;
   database: TestDatabase;
+  /** The id of the tenant with this slug. */
+  tenantId(slug: string): Promise<string>;
+  /** A query as the database owner, which row-level security does not filter: for assertions. */
+  ownerQuery<R extends pg.QueryResultRow = Record<string, unknown>>(
+    text: string,
+    values?: unknown[],
+  ): Promise<R[]>;
   close(): Promise<void>;
 }
 
@@ -51,7 +59,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   const log = createLogger(config);
   const runtime = await createRuntime(config, database.ownerUrl, log, {
     supervise: options.supervise ?? false,
-    ...(options.maintenanceIntervalSeconds ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds } : {}),
+    ...(options.maintenanceIntervalSeconds
+      ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }
+      : {}),
     ...(options.jobs ? { registerExtraJobs: options.jobs } : {}),
   });
   await ensureDefaultTenant(runtime);
@@ -66,12 +76,22 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   await options.routes?.(app);
   await app.ready();
+  const owner = new pg.Pool({ connectionString: database.ownerUrl, max: 2 });
+  const ownerQuery: TestApp['ownerQuery'] = async (text, values = []) =>
+    (await owner.query(text, values)).rows;
   return {
     app,
     runtime,
     metrics,
     database,
+    async tenantId(slug) {
+      const rows = await ownerQuery<{ id: string }>('SELECT id FROM tenants WHERE slug = $1', [slug]);
+      if (!rows[0]) throw new Error(`no tenant ${slug}`);
+      return rows[0].id;
+    },
+    ownerQuery,
     async close() {
+      await owner.end();
       await app.close();
       await closeRuntime(runtime, 2_000);
       await redis?.quit().catch(() => {});

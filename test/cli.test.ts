@@ -17,7 +17,8 @@ describe('carsi CLI', () => {
   it('prints help for the program and for each command', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'worker', 'migrate', 'seed', 'openapi']) expect(top.stdout).toContain(command);
+    for (const command of ['serve', 'worker', 'migrate', 'seed', 'openapi'])
+      expect(top.stdout).toContain(command);
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
     expect(serve.stdout).toContain('--no-worker');
@@ -35,14 +36,20 @@ describe('carsi CLI', () => {
   });
 
   it('stops at start with one message listing every bad variable', async () => {
-    const result = await runCli(['serve'], { PORT: 'abc', DEFAULT_TENANT: 'Kötü Slug', REDIS_URL: 'http://x' });
+    const result = await runCli(['serve'], {
+      PORT: 'abc',
+      DEFAULT_TENANT: 'Kötü Slug',
+      REDIS_URL: 'http://x',
+    });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Invalid configuration:');
     for (const name of ['PORT', 'DEFAULT_TENANT', 'REDIS_URL']) expect(result.stderr).toContain(`- ${name}:`);
   });
 
   it('prints the OpenAPI document without a database', async () => {
-    const result = await runCli(['openapi'], { CARSI_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'carsi-openapi-')) });
+    const result = await runCli(['openapi'], {
+      CARSI_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'carsi-openapi-')),
+    });
     expect(result.code).toBe(0);
     const spec = JSON.parse(result.stdout);
     expect(spec.openapi).toBe('3.1.0');
@@ -57,10 +64,16 @@ describe('carsi CLI', () => {
 
     for (let start = 0; start < 2; start++) {
       const port = await findFreePort();
-      const server = await startCli(['serve'], { CARSI_DATA_DIR: dataDir, PORT: String(port) }, 'Çarşı is running');
+      const server = await startCli(
+        ['serve'],
+        { CARSI_DATA_DIR: dataDir, PORT: String(port) },
+        'Çarşı is running',
+      );
       try {
         expect(server.output()).toContain(`Docs: http://localhost:${port}/docs`);
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/tenant`, { headers: { 'x-tenant': 'demo-bayi' } });
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/tenant`, {
+          headers: { 'x-tenant': 'demo-bayi' },
+        });
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ slug: 'demo-bayi', name: 'Demo Bayi Kırtasiye' });
         expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
@@ -76,8 +89,14 @@ describe('carsi CLI', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-pair-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const ports = [await findFreePort(), await findFreePort()];
-    const env = (port: number) => ({ DATABASE_URL: database.ownerUrl, CARSI_DATA_DIR: dataDir, PORT: String(port) });
-    const servers = await Promise.all(ports.map((port) => startCli(['serve'], env(port), 'Çarşı is running')));
+    const env = (port: number) => ({
+      DATABASE_URL: database.ownerUrl,
+      CARSI_DATA_DIR: dataDir,
+      PORT: String(port),
+    });
+    const servers = await Promise.all(
+      ports.map((port) => startCli(['serve'], env(port), 'Çarşı is running')),
+    );
     try {
       for (const port of ports) {
         const ready = await fetch(`http://127.0.0.1:${port}/ready`);

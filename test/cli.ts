@@ -18,7 +18,10 @@ export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessE
 /** Runs `carsi <args>` to completion. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...ENTRY, ...args], {
+      env: cliEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += String(chunk)));
@@ -42,13 +45,19 @@ export async function startCli(
   readyText: string,
   timeoutMs = 60_000,
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, [...ENTRY, ...args], { env: cliEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ENTRY, ...args], {
+    env: cliEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
   child.stderr!.on('data', (chunk) => (output += String(chunk)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`"${readyText}" not seen in time:\n${output}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`"${readyText}" not seen in time:\n${output}`)),
+      timeoutMs,
+    );
     const check = () => {
       if (output.includes(readyText)) {
         clearTimeout(timer);

@@ -9,7 +9,11 @@ await pool.query(
 );
 await pool.query("INSERT INTO bench_baseline VALUES (1, 'demo', 'Demo') ON CONFLICT DO NOTHING");
 
-const query = { name: 'baseline', text: 'SELECT slug, name FROM bench_baseline WHERE slug = $1', values: ['demo'] };
+const query = {
+  name: 'baseline',
+  text: 'SELECT slug, name FROM bench_baseline WHERE slug = $1',
+  values: ['demo'],
+};
 
 const app = Fastify({ logger: false });
 app.get('/baseline', async (_request, reply) => {

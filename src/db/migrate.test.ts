@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_APP_CREDENTIALS } from '../../test/global-setup.js';
 import { createTestDatabase, type TestDatabase } from '../../test/database.js';
+import { TEST_APP_CREDENTIALS } from '../../test/global-setup.js';
 import { migrateDatabase, shippedMigrationCount } from './migrate.js';
 
 describe('migrations', () => {
@@ -13,7 +13,9 @@ describe('migrations', () => {
   it('are applied once when several processes migrate an empty database at the same time', async () => {
     const database = await createTestDatabase({ empty: true });
     databases.push(database);
-    const results = await Promise.all([1, 2, 3].map(() => migrateDatabase(database.ownerUrl, TEST_APP_CREDENTIALS)));
+    const results = await Promise.all(
+      [1, 2, 3].map(() => migrateDatabase(database.ownerUrl, TEST_APP_CREDENTIALS)),
+    );
     expect(results.map((r) => r.applied).sort()).toEqual([0, 0, shippedMigrationCount()]);
     expect(results.every((r) => r.total === shippedMigrationCount())).toBe(true);
 
@@ -42,7 +44,9 @@ describe('migrations', () => {
     const client = new pg.Client({ connectionString: database.ownerUrl });
     await client.connect();
     try {
-      await client.query(`DROP ROLE IF EXISTS carsi_test_bypass; CREATE ROLE carsi_test_bypass LOGIN BYPASSRLS`);
+      await client.query(
+        `DROP ROLE IF EXISTS carsi_test_bypass; CREATE ROLE carsi_test_bypass LOGIN BYPASSRLS`,
+      );
       await expect(
         migrateDatabase(database.ownerUrl, { role: 'carsi_test_bypass', password: 'x' }),
       ).rejects.toThrow(/BYPASSRLS/);

@@ -35,7 +35,10 @@ describe('row-level security', () => {
 
   it('shows a query without a tenant filter only the current tenant’s rows', async () => {
     const count = (tenantId: string | null) =>
-      withTx(systemContext(t.runtime, tenantId), async (tx) => (await tx.db.select().from(domainEvents)).length);
+      withTx(
+        systemContext(t.runtime, tenantId),
+        async (tx) => (await tx.db.select().from(domainEvents)).length,
+      );
     expect(await count(tenantA)).toBe(2);
     expect(await count(tenantB)).toBe(1);
     expect(await count(null)).toBe(0);
@@ -44,7 +47,9 @@ describe('row-level security', () => {
   it('refuses to write a row for another tenant', async () => {
     await expect(
       withTx(systemContext(t.runtime, tenantA), (tx) =>
-        tx.db.insert(domainEvents).values({ tenantId: tenantB, id: uuidv7(), type: 'probe.created', payload: {} }),
+        tx.db
+          .insert(domainEvents)
+          .values({ tenantId: tenantB, id: uuidv7(), type: 'probe.created', payload: {} }),
       ),
     ).rejects.toThrow();
   });
@@ -56,18 +61,44 @@ describe('row-level security', () => {
       deleted: (await tx.db.execute(sql`DELETE FROM tenants WHERE id = ${tenantB}`)).rowCount,
     }));
     expect(result).toEqual({ seen: 0, updated: 0, deleted: 0 });
-    const { rows } = await t.runtime.db.pool.query('SELECT name FROM tenants WHERE id = $1', [tenantB]);
-    expect(rows[0].name).toBe('B');
+    const rows = await t.ownerQuery<{ name: string }>('SELECT name FROM tenants WHERE id = $1', [tenantB]);
+    expect(rows[0]!.name).toBe('B');
   });
 
-  it('keeps the tenant setting inside its transaction', async () => {
-    await withTx(systemContext(t.runtime, tenantA), async () => {});
-    const { rows } = await t.runtime.db.pool.query(`SELECT app_current_tenant() AS tenant`);
-    expect(rows[0].tenant).toBeNull();
+  it('keeps a write transaction’s tenant inside that transaction', async () => {
+    const client = await t.runtime.db.pool.connect();
+    try {
+      await client.query(`BEGIN; SELECT set_config('app.tenant_id', '${tenantA}', true)`);
+      await client.query('COMMIT');
+      const { rows } = await client.query('SELECT app_current_tenant() AS tenant');
+      expect(rows[0].tenant).toBeNull();
+    } finally {
+      client.release();
+    }
+  });
+
+  it('sets the right tenant on reused connections whichever tenant used them before', async () => {
+    const visibleTenants = (tenantId: string | null) =>
+      withTx(
+        systemContext(t.runtime, tenantId),
+        async (tx) => (await tx.db.execute(sql`SELECT id FROM tenants ORDER BY id`)).rows.map((r) => r['id']),
+        { readOnly: true },
+      );
+    const order = [tenantA, tenantB, null, tenantA, tenantA, null, tenantB];
+    // Concurrent batches make the pool hand the same connections to different tenants in turn.
+    for (let round = 0; round < 5; round++) {
+      const seen = await Promise.all(order.map((tenant) => visibleTenants(tenant)));
+      order.forEach((tenant, i) => {
+        if (tenant === null) expect(seen[i]!.length).toBeGreaterThanOrEqual(3);
+        else expect(seen[i]).toEqual([tenant]);
+      });
+    }
   });
 
   it('runs the server as a role that is not a superuser and cannot bypass RLS', async () => {
-    const { rows } = await app.query('SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user');
+    const { rows } = await app.query(
+      'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',
+    );
     expect(rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
   });
 
@@ -83,7 +114,9 @@ describe('row-level security', () => {
     await expect(app.query('ALTER TABLE domain_events DISABLE ROW LEVEL SECURITY')).rejects.toThrow(/owner/);
     await expect(app.query('DROP POLICY tenant_isolation ON domain_events')).rejects.toThrow(/owner/);
     await expect(app.query('SET ROLE postgres')).rejects.toThrow(/permission denied/);
-    await expect(app.query('SELECT * FROM partitions.audit_logs_default')).rejects.toThrow(/permission denied/);
+    await expect(app.query('SELECT * FROM partitions.audit_logs_default')).rejects.toThrow(
+      /permission denied/,
+    );
   });
 
   it('has a tenant policy on every table with a tenant_id column', async () => {

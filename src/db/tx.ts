@@ -3,7 +3,7 @@ import type { PoolClient } from 'pg';
 import type { RequestContext } from '../kernel/context.js';
 
 export interface Tx {
-  /** Typed queries (Drizzle) on this transaction's connection. */
+  /** Typed queries (Drizzle) on this unit of work's connection. */
   db: NodePgDatabase;
   /** The same connection, for the rare raw statement (job enqueueing, locks). */
   client: PoolClient;
@@ -11,28 +11,49 @@ export interface Tx {
 }
 
 export interface TxOptions {
-  /** Runs on the read replica when one is configured, in a READ ONLY transaction. */
+  /**
+   * Read-only work: runs on the read replica when one is configured, without BEGIN/COMMIT. Under
+   * READ COMMITTED each statement takes its own snapshot even inside a transaction, so wrapping reads
+   * adds two round trips and no consistency; every statement is still its own transaction under RLS.
+   */
   readOnly?: boolean;
+  /** With readOnly: all statements see one snapshot (BEGIN REPEATABLE READ READ ONLY). */
+  snapshot?: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// A pooled connection lives for many transactions; its Drizzle wrapper is built once, not per request.
-const drizzleByClient = new WeakMap<PoolClient, NodePgDatabase>();
+interface Connection {
+  db: NodePgDatabase;
+  /** The session-level `app.tenant_id` this connection carries ('' = none); null while unknown. */
+  sessionTenant: string | null;
+}
 
-function drizzleFor(client: PoolClient): NodePgDatabase {
-  let db = drizzleByClient.get(client);
-  if (!db) {
-    db = drizzle({ client, casing: 'snake_case' });
-    drizzleByClient.set(client, db);
+// A pooled connection lives for many units of work: its Drizzle wrapper is built once, and its session
+// tenant is remembered so a run of requests for the same tenant does not set it again each time.
+const connections = new WeakMap<PoolClient, Connection>();
+
+function connectionOf(client: PoolClient): Connection {
+  let connection = connections.get(client);
+  if (!connection) {
+    // A new session has no tenant set, which reads the same as an empty one.
+    connection = { db: drizzle({ client, casing: 'snake_case' }), sessionTenant: '' };
+    connections.set(client, connection);
   }
-  return db;
+  return connection;
+}
+
+function tenantLiteral(tenantId: string | null): string {
+  if (tenantId === null) return '';
+  // Inlined into SQL below (it saves a round trip), so it must be exactly a UUID.
+  if (!UUID.test(tenantId)) throw new Error('withTx: tenant id is not a UUID');
+  return tenantId.toLowerCase();
 }
 
 /**
- * Runs `fn` in one transaction with the context's tenant set for row-level security
- * (`set_config('app.tenant_id', …, true)`: local to this transaction, gone at COMMIT or ROLLBACK).
- * Commits when `fn` resolves, rolls back when it throws.
+ * Runs `fn` as one unit of work with the context's tenant set for row-level security.
+ * Writes: one transaction (BEGIN and the transaction-local tenant travel in one round trip); commits
+ * when `fn` resolves, rolls back when it throws. Reads (`readOnly`): see TxOptions.
  */
 export async function withTx<T>(
   ctx: RequestContext,
@@ -40,30 +61,39 @@ export async function withTx<T>(
   options: TxOptions = {},
 ): Promise<T> {
   const { db } = ctx.runtime;
+  const tenant = tenantLiteral(ctx.tenantId);
   const client = await (options.readOnly ? db.readPool : db.pool).connect();
-  let released = false;
+  const connection = connectionOf(client);
+  let broken: Error | undefined;
   try {
-    // BEGIN and the tenant setting travel in one round trip; the id is checked to be a UUID before it is inlined.
-    const begin = options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
-    if (ctx.tenantId === null) {
-      await client.query(begin);
-    } else {
-      if (!UUID.test(ctx.tenantId)) throw new Error('withTx: tenant id is not a UUID');
-      await client.query(`${begin}; SELECT set_config('app.tenant_id', '${ctx.tenantId}', true)`);
+    if (options.readOnly && !options.snapshot) {
+      if (connection.sessionTenant !== tenant) {
+        connection.sessionTenant = null;
+        await client.query(`SELECT set_config('app.tenant_id', '${tenant}', false)`);
+        connection.sessionTenant = tenant;
+      }
+      return await fn({ db: connection.db, client, ctx });
     }
+
+    const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+    await client.query(`${begin}; SELECT set_config('app.tenant_id', '${tenant}', true)`);
     try {
-      const result = await fn({ db: drizzleFor(client), client, ctx });
+      const result = await fn({ db: connection.db, client, ctx });
       await client.query('COMMIT');
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        // A connection that cannot roll back is broken: drop it instead of returning it to the pool.
-        client.release(rollbackError instanceof Error ? rollbackError : true);
-        released = true;
+        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       });
       throw error;
     }
+  } catch (error) {
+    // A connection whose session state is unknown is not reused.
+    if (connection.sessionTenant === null)
+      broken ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
   } finally {
-    if (!released) client.release();
+    // A connection that could not roll back, or whose tenant setting failed, is dropped from the pool.
+    client.release(broken ?? false);
   }
 }

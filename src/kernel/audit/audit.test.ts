@@ -15,8 +15,7 @@ describe('audit log', () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    const { rows } = await t.runtime.db.pool.query(`SELECT id FROM tenants WHERE slug = 'demo'`);
-    tenantId = rows[0].id;
+    tenantId = await t.tenantId('demo');
     ctx = {
       runtime: t.runtime,
       tenantId,
@@ -30,9 +29,17 @@ describe('audit log', () => {
 
   it('records who changed what, from where, in the caller’s transaction', async () => {
     await withTx(ctx, (tx) =>
-      audit(tx, { action: 'probe.updated', entityType: 'probe', entityId: 'p1', before: { a: 1 }, after: { a: 2 } }),
+      audit(tx, {
+        action: 'probe.updated',
+        entityType: 'probe',
+        entityId: 'p1',
+        before: { a: 1 },
+        after: { a: 2 },
+      }),
     );
-    const rows = await withTx(ctx, (tx) => tx.db.select().from(auditLogs).where(sql`action = 'probe.updated'`));
+    const rows = await withTx(ctx, (tx) =>
+      tx.db.select().from(auditLogs).where(sql`action = 'probe.updated'`),
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({
       tenantId,
@@ -55,7 +62,9 @@ describe('audit log', () => {
         throw new Error('rolled back');
       }),
     ).rejects.toThrow();
-    const rows = await withTx(ctx, (tx) => tx.db.select().from(auditLogs).where(sql`action = 'probe.discarded'`));
+    const rows = await withTx(ctx, (tx) =>
+      tx.db.select().from(auditLogs).where(sql`action = 'probe.discarded'`),
+    );
     expect(rows).toHaveLength(0);
   });
 
@@ -79,7 +88,9 @@ describe('audit log', () => {
   });
 
   it('lets the scheduled job create further months as the application role', async () => {
-    const created = await withTx(ctx, (tx) => tx.db.execute(sql`SELECT carsi_ensure_audit_partitions(6) AS n`));
+    const created = await withTx(ctx, (tx) =>
+      tx.db.execute(sql`SELECT carsi_ensure_audit_partitions(6) AS n`),
+    );
     expect(created.rows[0]).toEqual({ n: 6 - AUDIT_MONTHS_AHEAD });
     const again = await withTx(ctx, (tx) => tx.db.execute(sql`SELECT carsi_ensure_audit_partitions(6) AS n`));
     expect(again.rows[0]).toEqual({ n: 0 });

@@ -15,7 +15,10 @@ interface Delivery {
   job: JobInfo;
 }
 
-async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 25_000): Promise<T> {
+async function waitFor<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 25_000,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const value = await probe();
@@ -37,33 +40,45 @@ describe('events and jobs', () => {
       maintenanceIntervalSeconds: 1,
       jobs: (registry) => {
         const fast = { retryDelaySeconds: 1, retryBackoff: true, retryLimit: 4, concurrency: 1 };
-        registry.subscribe<Delivery['data']>('probe.happened', 'recorder', async (data, _rt, job) => {
-          deliveries.push({ queue: 'recorder', data, job });
-        }, fast);
-        registry.subscribe<Delivery['data']>('probe.happened', 'fails-once', async (data, _rt, job) => {
-          if (!failOnceSeen.has(data.eventId)) {
-            failOnceSeen.add(data.eventId);
-            throw new Error('first attempt fails');
-          }
-          deliveries.push({ queue: 'fails-once', data, job });
-        }, fast);
-        registry.subscribe('probe.doomed', 'always-fails', async () => {
-          throw new Error('never works');
-        }, { retryLimit: 0, concurrency: 1 });
+        registry.subscribe<Delivery['data']>(
+          'probe.happened',
+          'recorder',
+          async (data, _rt, job) => {
+            deliveries.push({ queue: 'recorder', data, job });
+          },
+          fast,
+        );
+        registry.subscribe<Delivery['data']>(
+          'probe.happened',
+          'fails-once',
+          async (data, _rt, job) => {
+            if (!failOnceSeen.has(data.eventId)) {
+              failOnceSeen.add(data.eventId);
+              throw new Error('first attempt fails');
+            }
+            deliveries.push({ queue: 'fails-once', data, job });
+          },
+          fast,
+        );
+        registry.subscribe(
+          'probe.doomed',
+          'always-fails',
+          async () => {
+            throw new Error('never works');
+          },
+          { retryLimit: 0, concurrency: 1 },
+        );
         registerLostJobQueue(registry, async (data, _rt, job) => {
           deliveries.push({ queue: 'survivor', data: data as Delivery['data'], job });
         });
       },
     });
-    tenantId = await withTx(systemContext(t.runtime, null), async (tx) => {
-      const { rows } = await tx.client.query(`SELECT id FROM tenants WHERE slug = 'demo'`);
-      return rows[0].id as string;
-    });
+    tenantId = await t.tenantId('demo');
   });
   afterAll(() => t?.close());
 
   const jobCount = async (queue: string) => {
-    const { rows } = await t.runtime.db.pool.query<{ n: number }>(
+    const rows = await t.ownerQuery<{ n: number }>(
       'SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1',
       [queue],
     );
@@ -86,7 +101,9 @@ describe('events and jobs', () => {
   });
 
   it('records the event and enqueues one job per subscriber inside the committed transaction', async () => {
-    const eventId = await withTx(systemContext(t.runtime, tenantId, 'req-42'), (tx) => emit(tx, 'probe.happened', { n: 2 }));
+    const eventId = await withTx(systemContext(t.runtime, tenantId, 'req-42'), (tx) =>
+      emit(tx, 'probe.happened', { n: 2 }),
+    );
     expect(await jobCount('probe.happened/recorder')).toBe(1);
     expect(await jobCount('probe.happened/fails-once')).toBe(1);
     const events = await withTx(systemContext(t.runtime, tenantId), (tx) =>
@@ -98,7 +115,9 @@ describe('events and jobs', () => {
   it('delivers a committed event to every subscriber, retrying one that throws the first time', async () => {
     const runner = new JobRunner(t.runtime, t.metrics);
     await runner.start();
-    const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) => emit(tx, 'probe.happened', { n: 3 }));
+    const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) =>
+      emit(tx, 'probe.happened', { n: 3 }),
+    );
     const retried = await waitFor(() =>
       deliveries.find((d) => d.queue === 'fails-once' && d.data.eventId === eventId),
     );
@@ -111,13 +130,15 @@ describe('events and jobs', () => {
   });
 
   it('moves a job that used up its retries to the dead-letter queue', async () => {
-    const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) => emit(tx, 'probe.doomed', { n: 4 }));
+    const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) =>
+      emit(tx, 'probe.doomed', { n: 4 }),
+    );
     const dead = await waitFor(async () => {
-      const { rows } = await t.runtime.db.pool.query(
+      const rows = await t.ownerQuery(
         `SELECT data FROM pgboss.job WHERE name = $1 AND data->>'eventId' = $2`,
         [DEAD_LETTER_QUEUE, eventId],
       );
-      return rows[0];
+      return rows[0] as { data: unknown } | undefined;
     });
     expect(dead.data).toMatchObject({ type: 'probe.doomed', payload: { n: 4 } });
   });
@@ -147,16 +168,24 @@ describe('events and jobs', () => {
       // once the child is polling and this process's own workers for that queue are paused.
       await t.runtime.boss.offWork(`${LOST_JOB_EVENT}/survivor`);
       await waitFor(() => (output.includes('ready') ? true : undefined));
-      const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) => emit(tx, LOST_JOB_EVENT, { n: 5 }));
+      const eventId = await withTx(systemContext(t.runtime, tenantId), (tx) =>
+        emit(tx, LOST_JOB_EVENT, { n: 5 }),
+      );
       await waitFor(() => (output.includes('started') ? true : undefined));
       child.kill('SIGKILL');
       await new Promise((resolve) => child.once('exit', resolve));
 
       const survivor = t.runtime.jobs.get(`${LOST_JOB_EVENT}/survivor`)!;
-      await t.runtime.boss.work(survivor.name, { pollingIntervalSeconds: 1, includeMetadata: true }, async ([job]) => {
-        await survivor.handler(job!.data, t.runtime, { id: job!.id, retryCount: job!.retryCount });
-      });
-      const delivered = await waitFor(() => deliveries.find((d) => d.queue === 'survivor' && d.data.eventId === eventId));
+      await t.runtime.boss.work(
+        survivor.name,
+        { pollingIntervalSeconds: 1, includeMetadata: true },
+        async ([job]) => {
+          await survivor.handler(job!.data, t.runtime, { id: job!.id, retryCount: job!.retryCount });
+        },
+      );
+      const delivered = await waitFor(() =>
+        deliveries.find((d) => d.queue === 'survivor' && d.data.eventId === eventId),
+      );
       expect(delivered.job.retryCount).toBeGreaterThanOrEqual(1);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

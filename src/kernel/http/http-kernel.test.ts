@@ -35,7 +35,10 @@ async function kernelProbeRoutes(app: TestApp['app']) {
 describe('HTTP kernel', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await createTestApp({ routes: kernelProbeRoutes, env: { BODY_LIMIT: '2048', CORS_ORIGINS: 'https://shop.example' } });
+    t = await createTestApp({
+      routes: kernelProbeRoutes,
+      env: { BODY_LIMIT: '2048', CORS_ORIGINS: 'https://shop.example' },
+    });
   });
   afterAll(() => t?.close());
 
@@ -52,7 +55,11 @@ describe('HTTP kernel', () => {
     });
     expect(response.statusCode).toBe(400);
     const problem = problemOf(response);
-    expect(problem).toMatchObject({ status: 400, code: 'request.validation_failed', type: 'urn:carsi:problem:request.validation_failed' });
+    expect(problem).toMatchObject({
+      status: 400,
+      code: 'request.validation_failed',
+      type: 'urn:carsi:problem:request.validation_failed',
+    });
     expect(problem['requestId']).toBe(response.headers['x-request-id']);
   });
 
@@ -63,7 +70,9 @@ describe('HTTP kernel', () => {
       payload: { name: '', quantity: 'three', colour: 'red' },
     });
     const problem = problemOf(response);
-    const fields = (problem['errors'] as { field: string; in: string }[]).map((e) => `${e.in}:${e.field}`).sort();
+    const fields = (problem['errors'] as { field: string; in: string }[])
+      .map((e) => `${e.in}:${e.field}`)
+      .sort();
     expect(fields).toEqual(['body:colour', 'body:email', 'body:name', 'body:quantity']);
   });
 
@@ -74,7 +83,9 @@ describe('HTTP kernel', () => {
       payload: { name: 'a', quantity: 1, email: 'a@b.co' },
     });
     expect(response.statusCode).toBe(400);
-    expect(problemOf(response)['errors']).toEqual([{ in: 'querystring', field: 'extra', message: 'is not an allowed field' }]);
+    expect(problemOf(response)['errors']).toEqual([
+      { in: 'querystring', field: 'extra', message: 'is not an allowed field' },
+    ]);
   });
 
   it('accepts a valid request', async () => {
@@ -148,13 +159,26 @@ describe('HTTP kernel', () => {
   it('answers an AppError with its status, code and extra members', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/probe/conflict' });
     expect(response.statusCode).toBe(409);
-    expect(problemOf(response)).toMatchObject({ code: 'probe.conflict', detail: 'It clashes.', field: 'sku', title: 'Conflict' });
+    expect(problemOf(response)).toMatchObject({
+      code: 'probe.conflict',
+      detail: 'It clashes.',
+      field: 'sku',
+      title: 'Conflict',
+    });
   });
 
   it('honours a plain incoming X-Request-Id and replaces an unsafe one', async () => {
-    const kept = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'lb-1234.abc' } });
+    const kept = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'lb-1234.abc' },
+    });
     expect(kept.headers['x-request-id']).toBe('lb-1234.abc');
-    const replaced = await t.app.inject({ method: 'GET', url: '/health', headers: { 'x-request-id': 'bad id\n' } });
+    const replaced = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'x-request-id': 'bad id\n' },
+    });
     expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -162,20 +186,40 @@ describe('HTTP kernel', () => {
     const first = await t.app.inject({ method: 'GET', url: '/api/v1/tenant' });
     const etag = first.headers['etag'];
     expect(etag).toMatch(/^"[\w-]+"$/);
-    const second = await t.app.inject({ method: 'GET', url: '/api/v1/tenant', headers: { 'if-none-match': String(etag) } });
+    const second = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tenant',
+      headers: { 'if-none-match': String(etag) },
+    });
     expect(second.statusCode).toBe(304);
     expect(second.body).toBe('');
-    const other = await t.app.inject({ method: 'GET', url: '/api/v1/tenant', headers: { 'if-none-match': '"other"' } });
+    const other = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tenant',
+      headers: { 'if-none-match': '"other"' },
+    });
     expect(other.statusCode).toBe(200);
   });
 
   it('compresses large responses with br or gzip as negotiated', async () => {
-    const br = await t.app.inject({ method: 'GET', url: '/api/v1/probe/big', headers: { 'accept-encoding': 'br' } });
+    const br = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/probe/big',
+      headers: { 'accept-encoding': 'br' },
+    });
     expect(br.headers['content-encoding']).toBe('br');
-    const gzip = await t.app.inject({ method: 'GET', url: '/api/v1/probe/big', headers: { 'accept-encoding': 'gzip' } });
+    const gzip = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/probe/big',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(gzip.rawPayload.length).toBeLessThan(2000);
-    const small = await t.app.inject({ method: 'GET', url: '/health', headers: { 'accept-encoding': 'gzip' } });
+    const small = await t.app.inject({
+      method: 'GET',
+      url: '/health',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(small.headers['content-encoding']).toBeUndefined();
   });
 

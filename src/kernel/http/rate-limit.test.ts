@@ -18,7 +18,8 @@ describe.each(stores)('rate limit ($name store)', ({ env }) => {
     // Random addresses: a shared Redis may still hold counters from an earlier run.
     const randomAddress = () => `10.${[0, 0, 0].map(() => Math.floor(Math.random() * 250)).join('.')}`;
     const remoteAddress = randomAddress();
-    const call = (address = remoteAddress) => t.app.inject({ method: 'GET', url: '/api/v1/tenant', remoteAddress: address });
+    const call = (address = remoteAddress) =>
+      t.app.inject({ method: 'GET', url: '/api/v1/tenant', remoteAddress: address });
     for (let i = 0; i < 3; i++) expect((await call()).statusCode).toBe(200);
     const limited = await call();
     expect(limited.statusCode).toBe(429);

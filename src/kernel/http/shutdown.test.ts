@@ -36,8 +36,7 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${baseUrl}/health`)).rejects.toThrow();
 
     // The write committed whole: its audit row is there for its tenant.
-    const { rows } = await t.runtime.db.pool.query(`SELECT id FROM tenants WHERE slug = 'demo'`);
-    const written = await withTx(systemContext(t.runtime, rows[0].id), (tx) =>
+    const written = await withTx(systemContext(t.runtime, await t.tenantId('demo')), (tx) =>
       tx.db.execute(sql`SELECT count(*)::int AS n FROM audit_logs WHERE action = 'probe.slow_write'`),
     );
     expect(written.rows[0]).toEqual({ n: 1 });

@@ -54,7 +54,9 @@ describe('health, readiness, metrics and docs', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
-    expect(text).toMatch(/carsi_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/tenant".*status_code="200"/);
+    expect(text).toMatch(
+      /carsi_http_request_duration_seconds_bucket\{.*route="\/api\/v1\/tenant".*status_code="200"/,
+    );
     expect(text).toMatch(/carsi_db_pool_connections\{pool="primary",state="idle"\} \d+/);
     expect(text).toMatch(/carsi_db_pool_connections\{pool="primary",state="waiting"\} \d+/);
     expect(text).toContain('# TYPE carsi_job_queue_depth gauge');
@@ -68,7 +70,9 @@ describe('health, readiness, metrics and docs', () => {
       paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
     };
     expect(spec.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/tenant', '/health', '/ready', '/metrics']));
+    expect(Object.keys(spec.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/tenant', '/health', '/ready', '/metrics']),
+    );
     for (const [path, operations] of Object.entries(spec.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
         expect(Object.keys(operation.responses ?? {}), `${method} ${path}`).toContain('200');

@@ -1,5 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
+import { preparedQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
@@ -9,7 +10,7 @@ import { type TenantRow, type TenantSettings, tenants } from './schema.js';
 export const DEFAULT_CURRENCY = 'TRY';
 export const DEFAULT_LOCALE = 'tr-TR';
 
-export function toProfile(row: TenantRow): TenantProfile {
+export function toProfile(row: Pick<TenantRow, 'slug' | 'name' | 'settings'>): TenantProfile {
   return {
     slug: row.slug,
     name: row.name,
@@ -18,11 +19,20 @@ export function toProfile(row: TenantRow): TenantProfile {
   };
 }
 
+// Read on every storefront page load: prepared once per connection.
+const selectTenantProfile = preparedQuery('tenancy_profile', (db) =>
+  db
+    .select({ slug: tenants.slug, name: tenants.name, settings: tenants.settings })
+    .from(tenants)
+    .where(eq(tenants.id, sql.placeholder('tenantId')))
+    .limit(1),
+);
+
 /** The public profile of the transaction's tenant. */
 export async function getCurrentTenantProfile(tx: Tx): Promise<TenantProfile> {
   const tenantId = tx.ctx.tenantId;
   if (!tenantId) throw new AppError('tenant.not_found', 404, 'No tenant was given.');
-  const [row] = await tx.db.select().from(tenants).where(eq(tenants.id, tenantId)).limit(1);
+  const [row] = await selectTenantProfile(tx, { tenantId });
   if (!row) throw new AppError('tenant.not_found', 404, 'The tenant does not exist.');
   return toProfile(row);
 }

@@ -11,7 +11,11 @@ describe('GET /api/v1/tenant', () => {
   beforeAll(async () => {
     t = await createTestApp();
     await withTx(systemContext(t.runtime, null), async (tx) => {
-      await createTenant(tx, { slug: 'bayi-istanbul', name: 'İstanbul Bayi Şirketi', settings: { defaultCurrency: 'EUR', locale: 'en-GB' } });
+      await createTenant(tx, {
+        slug: 'bayi-istanbul',
+        name: 'İstanbul Bayi Şirketi',
+        settings: { defaultCurrency: 'EUR', locale: 'en-GB' },
+      });
       const paused = await createTenant(tx, { slug: 'askida', name: 'Askıda' });
       await tx.db.update(tenants).set({ status: 'suspended' }).where(eq(tenants.id, paused.id));
     });
@@ -21,11 +25,20 @@ describe('GET /api/v1/tenant', () => {
   it('returns the default tenant when no X-Tenant is sent', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/tenant' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ slug: 'demo', name: 'Çarşı Demo Ambalaj', defaultCurrency: 'TRY', locale: 'tr-TR' });
+    expect(response.json()).toEqual({
+      slug: 'demo',
+      name: 'Çarşı Demo Ambalaj',
+      defaultCurrency: 'TRY',
+      locale: 'tr-TR',
+    });
   });
 
   it('returns the tenant named by X-Tenant, with its own settings', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/api/v1/tenant', headers: { 'x-tenant': 'bayi-istanbul' } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tenant',
+      headers: { 'x-tenant': 'bayi-istanbul' },
+    });
     expect(response.json()).toEqual({
       slug: 'bayi-istanbul',
       name: 'İstanbul Bayi Şirketi',
@@ -36,14 +49,22 @@ describe('GET /api/v1/tenant', () => {
 
   it('answers an unknown or malformed slug with 404 tenant.not_found', async () => {
     for (const slug of ['yok', 'UPPER', "x'; DROP TABLE tenants;--", 'a'.repeat(300)]) {
-      const response = await t.app.inject({ method: 'GET', url: '/api/v1/tenant', headers: { 'x-tenant': slug } });
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/api/v1/tenant',
+        headers: { 'x-tenant': slug },
+      });
       expect(response.statusCode).toBe(404);
       expect(response.json()).toMatchObject({ code: 'tenant.not_found' });
     }
   });
 
   it('answers a suspended tenant with 403 tenant.suspended', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/api/v1/tenant', headers: { 'x-tenant': 'askida' } });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tenant',
+      headers: { 'x-tenant': 'askida' },
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'tenant.suspended' });
   });
@@ -57,7 +78,11 @@ describe('GET /api/v1/tenant', () => {
     const rows = await withTx(systemContext(t.runtime, null), (tx) =>
       tx.db.select().from(auditLogs).where(eq(auditLogs.action, 'tenant.created')),
     );
-    expect(rows.map((r) => (r.after as { slug: string }).slug).sort()).toEqual(['askida', 'bayi-istanbul', 'demo']);
+    expect(rows.map((r) => (r.after as { slug: string }).slug).sort()).toEqual([
+      'askida',
+      'bayi-istanbul',
+      'demo',
+    ]);
     expect(rows.every((r) => r.tenantId === null && r.actorType === 'system')).toBe(true);
   });
 
