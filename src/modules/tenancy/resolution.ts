@@ -27,12 +27,17 @@ export class TenantDirectory {
 
   /** The active tenant for `slug`, or a 404/403 problem. */
   async resolve(slug: string): Promise<ResolvedTenant> {
-    const tenant = SLUG.test(slug) ? await this.lookup(slug) : null;
-    if (!tenant) throw new AppError('tenant.not_found', 404, `No tenant "${slug.slice(0, 64)}".`);
-    if (tenant.status === 'suspended') {
-      throw new AppError('tenant.suspended', 403, `The tenant "${slug}" is suspended.`);
-    }
-    return tenant;
+    return this.resolveCached(slug) ?? checked(slug, SLUG.test(slug) ? await this.lookup(slug) : null);
+  }
+
+  /**
+   * The same answer without waiting when the slug was resolved moments ago (the common case), so the
+   * per-request hook stays synchronous; undefined when the tenant must be read.
+   */
+  resolveCached(slug: string): ResolvedTenant | undefined {
+    const cached = this.cache.get(slug);
+    if (!cached || cached.expiresAt <= Date.now()) return undefined;
+    return checked(slug, cached.tenant);
   }
 
   /** Forget what was cached, so the next request reads the tenant again (after a status change). */
@@ -43,8 +48,6 @@ export class TenantDirectory {
 
   private async lookup(slug: string): Promise<ResolvedTenant | null> {
     const now = Date.now();
-    const cached = this.cache.get(slug);
-    if (cached && cached.expiresAt > now) return cached.tenant;
     const row = await withTx(systemContext(this.runtime, null), (tx) => findTenantBySlug(tx, slug), {
       readOnly: true,
     });
@@ -54,4 +57,12 @@ export class TenantDirectory {
     this.cache.set(slug, { tenant, expiresAt: now + TENANT_CACHE_TTL_MS });
     return tenant;
   }
+}
+
+function checked(slug: string, tenant: ResolvedTenant | null): ResolvedTenant {
+  if (!tenant) throw new AppError('tenant.not_found', 404, `No tenant "${slug.slice(0, 64)}".`);
+  if (tenant.status === 'suspended') {
+    throw new AppError('tenant.suspended', 403, `The tenant "${slug}" is suspended.`);
+  }
+  return tenant;
 }
