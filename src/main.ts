@@ -19,7 +19,8 @@ const HELP: Record<string, string> = {
 Usage: carsi <command> [options]
 
 Commands:
-  serve [--no-worker]   Start the HTTP API (and job workers unless --no-worker)
+  serve [--no-worker] [--demo]
+                        Start the HTTP API (and job workers unless --no-worker)
   worker                Start job workers only
   migrate               Apply pending database migrations and exit
   seed [--demo]         Create the default tenant; --demo adds demo data
@@ -27,13 +28,14 @@ Commands:
 
 Run "carsi <command> --help" for a command's options. Configuration comes from environment
 variables (see .env.example); with no DATABASE_URL an embedded PostgreSQL is started.`,
-  serve: `carsi serve [--no-worker]
+  serve: `carsi serve [--no-worker] [--demo]
 
 Starts the HTTP API on HOST:PORT. Pending migrations are applied first (under a lock, so several
 processes may start at once) and the default tenant is created when missing.
 
 Options:
-  --no-worker   Do not run job workers in this process (run "carsi worker" elsewhere)`,
+  --no-worker   Do not run job workers in this process (run "carsi worker" elsewhere)
+  --demo        Add the demo data set when it is missing (what "npm start" does)`,
   worker: `carsi worker
 
 Runs the job workers (event subscribers, scheduled jobs) without the HTTP API. Any number of
@@ -78,13 +80,15 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values['no-worker'] && command !== 'serve')
     throw new UsageError(`--no-worker applies to "serve" only.`);
-  if (values.demo && command !== 'seed') throw new UsageError(`--demo applies to "seed" only.`);
+  if (values.demo && command !== 'seed' && command !== 'serve') {
+    throw new UsageError(`--demo applies to "seed" and "serve" only.`);
+  }
 
   switch (command) {
     case 'serve':
-      return runProcess({ api: true, workers: !values['no-worker'] });
+      return runProcess({ api: true, workers: !values['no-worker'], demo: values.demo === true });
     case 'worker':
-      return runProcess({ api: false, workers: true });
+      return runProcess({ api: false, workers: true, demo: false });
     case 'migrate':
       return withDatabase(async () => {});
     case 'seed':

@@ -5,11 +5,14 @@ import { loadConfig } from './config.js';
 import { shippedMigrationCount } from './db/migrate.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
+import { seedDemoData } from './seed.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
 
 export interface ProcessRoles {
   api: boolean;
   workers: boolean;
+  /** Seed the demo data set when it is missing. */
+  demo: boolean;
 }
 
 /**
@@ -24,6 +27,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   const runtime = await createRuntime(config, database.ownerUrl, log, { supervise: roles.workers });
   const redis = connectRedis(config, log);
   await ensureDefaultTenant(runtime);
+  if (roles.demo) await seedDemoData(runtime);
 
   const metrics = createMetrics(runtime.db);
   const runner = roles.workers ? new JobRunner(runtime, metrics) : null;
