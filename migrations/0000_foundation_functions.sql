@@ -1,4 +1,4 @@
--- The tenant of the current transaction, set by withTx with set_config('app.tenant_id', …, true).
+-- The tenant of the current unit of work, set by withTx with set_config('app.tenant_id', …).
 -- NULLIF: once set in a session, an unset custom setting reads back as '' rather than NULL.
 CREATE OR REPLACE FUNCTION app_current_tenant() RETURNS uuid
   LANGUAGE sql STABLE PARALLEL SAFE

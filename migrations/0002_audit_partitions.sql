@@ -1,7 +1,8 @@
 -- Creates the monthly partitions of audit_logs from the current month to `months_ahead` months later.
 -- SECURITY DEFINER so the scheduled job, which runs as the application role, can create them.
 CREATE OR REPLACE FUNCTION carsi_ensure_audit_partitions(months_ahead integer DEFAULT 3) RETURNS integer
-  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+  -- TimeZone pinned: month bounds are UTC whatever the server's or session's time zone.
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp SET TimeZone = 'UTC'
   AS $$
 DECLARE
   month_start date := date_trunc('month', now() AT TIME ZONE 'UTC')::date;

@@ -50,6 +50,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
     }),
     bodyLimit: config.bodyLimit,
+    // The union type trips Fastify's server-type overloads; the value is one of its accepted shapes.
+    trustProxy: config.trustProxy as true,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: {
@@ -132,5 +134,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tenancyRoutes, { prefix: API_PREFIX });
 
   await registerDocsUi(app);
+  return app;
+}
+
+/**
+ * What a worker-only process serves: /health, /ready and /metrics (its job metrics live here), with
+ * no API and no tenant resolution.
+ */
+export async function buildProbeApp(options: Omit<AppOptions, 'redis'>): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.runtime.log as FastifyBaseLogger, genReqId: requestIdFrom });
+  registerProblemHandlers(app);
+  await app.register(systemRoutes, {
+    db: options.runtime.db,
+    metrics: options.metrics,
+    expectedMigrations: options.expectedMigrations,
+    workersRunning: options.workersRunning,
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -82,6 +82,27 @@ describe('loadConfig', () => {
     const file = path.join(dir, 'secrets.json');
     expect(JSON.parse(readFileSync(file, 'utf8')).jwtSecret).toBe(first.jwtSecret);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('writes no secrets file in production, where every secret it needs is given', () => {
+    const dir = dataDir();
+    loadConfig({
+      NODE_ENV: 'production',
+      CARSI_DATA_DIR: dir,
+      JWT_SECRET: 'p'.repeat(40),
+      DATABASE_URL: 'postgres://owner@db/carsi',
+      DATABASE_APP_URL: 'postgres://app:pw@db/carsi',
+    });
+    expect(existsSync(path.join(dir, 'secrets.json'))).toBe(false);
+  });
+
+  it('parses TRUST_PROXY as a flag, a hop count or an address list', () => {
+    const trust = (value: string) => loadConfig({ CARSI_DATA_DIR: dataDir(), TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('2')).toBe(2);
+    expect(trust('10.0.0.0/8, 192.168.1.1')).toEqual(['10.0.0.0/8', '192.168.1.1']);
+    expect(() => trust('the load balancer')).toThrow(/TRUST_PROXY/);
   });
 
   it('prefers given secrets over stored ones', () => {

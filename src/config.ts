@@ -25,6 +25,8 @@ export interface Config {
   defaultTenant: string;
   bodyLimit: number;
   rateLimitIpPerMin: number;
+  /** Which proxies' X-Forwarded-For to believe for the client address (rate limits, audit IPs). */
+  trustProxy: boolean | number | string[];
   shutdownTimeoutMs: number;
 }
 
@@ -66,6 +68,7 @@ export function loadConfig(env: Env = process.env): Config {
   const bodyLimit = read.integer('BODY_LIMIT', 1_048_576, 1024, 1_073_741_824);
   const rateLimitIpPerMin = read.integer('RATE_LIMIT_IP_PER_MIN', 1000, 1, 100_000_000);
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
+  const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
 
   let jwtSecret = read.string('JWT_SECRET', '');
   if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
@@ -80,7 +83,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Development conveniences: secrets generated once and kept with the data, so restarts keep sessions.
-  if (!jwtSecret || !appRolePassword) {
+  // (In production both are required above whenever they are needed, so nothing is written there.)
+  if (!jwtSecret || (!databaseAppUrl && !appRolePassword)) {
     const secrets = loadOrCreateSecrets(dataDir);
     jwtSecret ||= secrets.jwtSecret;
     appRolePassword ||= secrets.appRolePassword;
@@ -104,8 +108,25 @@ export function loadConfig(env: Env = process.env): Config {
     defaultTenant,
     bodyLimit,
     rateLimitIpPerMin,
+    trustProxy,
     shutdownTimeoutMs,
   };
+}
+
+/** `false` (default), `true` (any proxy), a hop count, or a comma-separated list of addresses/CIDRs. */
+function parseTrustProxy(value: string, problems: string[]): boolean | number | string[] {
+  if (value === 'false') return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  if (entries.length === 0 || entries.some((entry) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(entry))) {
+    problems.push('TRUST_PROXY: must be true, false, a hop count, or a list of IP addresses/CIDRs');
+    return false;
+  }
+  return entries;
 }
 
 interface StoredSecrets {
@@ -115,21 +136,43 @@ interface StoredSecrets {
 
 function loadOrCreateSecrets(dataDir: string): StoredSecrets {
   const file = path.join(dataDir, 'secrets.json');
-  let stored: Partial<StoredSecrets> = {};
-  try {
-    stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredSecrets>;
-  } catch {
-    // First start: nothing stored yet.
-  }
-  const secrets: StoredSecrets = {
-    jwtSecret: stored.jwtSecret ?? randomBytes(48).toString('base64url'),
-    appRolePassword: stored.appRolePassword ?? randomBytes(24).toString('base64url'),
+  const stored = readSecrets(file);
+  if (stored) return stored;
+  const generated: StoredSecrets = {
+    jwtSecret: randomBytes(48).toString('base64url'),
+    appRolePassword: randomBytes(24).toString('base64url'),
   };
-  if (secrets.jwtSecret !== stored.jwtSecret || secrets.appRolePassword !== stored.appRolePassword) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  mkdirSync(dataDir, { recursive: true });
+  try {
+    // Exclusive create: of two processes starting at once, one writes and both use what it wrote.
+    writeFileSync(file, `${JSON.stringify(generated, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    return generated;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return waitForSecrets(file);
   }
-  return secrets;
+}
+
+function readSecrets(file: string): StoredSecrets | undefined {
+  try {
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredSecrets>;
+    if (stored.jwtSecret && stored.appRolePassword) {
+      return { jwtSecret: stored.jwtSecret, appRolePassword: stored.appRolePassword };
+    }
+  } catch {
+    // Missing, or being written by another process right now.
+  }
+  return undefined;
+}
+
+/** The other process created the file a moment ago; its content follows within milliseconds. */
+function waitForSecrets(file: string): StoredSecrets {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const stored = readSecrets(file);
+    if (stored) return stored;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+  throw new Error(`${file} exists but holds no secrets; remove it to have new ones generated`);
 }
 
 function isHttpUrl(value: string): boolean {

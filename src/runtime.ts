@@ -44,7 +44,7 @@ export async function createRuntime(
       : {}),
   });
   await boss.start();
-  await ensureQueues(boss, jobs);
+  await ensureQueues(boss, jobs, ownerUrl);
   return { config, db, jobs, boss, log };
 }
 

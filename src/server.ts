@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp, buildProbeApp } from './app.js';
 import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { shippedMigrationCount } from './db/migrate.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
-import { seedDemoData } from './seed.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
+import { seedDemoData } from './seed.js';
 
 export interface ProcessRoles {
   api: boolean;
@@ -25,7 +25,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   const log = createLogger(config);
   const database = await prepareDatabase(config, log);
   const runtime = await createRuntime(config, database.ownerUrl, log, { supervise: roles.workers });
-  const redis = connectRedis(config, log);
+  const redis = roles.api ? connectRedis(config, log) : null;
   await ensureDefaultTenant(runtime);
   if (roles.demo) await seedDemoData(runtime);
 
@@ -33,26 +33,26 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   const runner = roles.workers ? new JobRunner(runtime, metrics) : null;
   await runner?.start();
 
-  let app: FastifyInstance | null = null;
-  if (roles.api) {
-    app = await buildApp({
-      runtime,
-      metrics,
-      redis,
-      expectedMigrations: shippedMigrationCount(),
-      workersRunning: runner ? () => runner.isRunning() : null,
-    });
-    await app.listen({ port: config.port, host: config.host });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
-    process.stdout.write(
-      `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n` +
-        `  Database: ${database.embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'DATABASE_URL'}\n\n`,
-    );
-  } else {
-    process.stdout.write('\nÇarşı worker is running.\n\n');
-  }
+  const appOptions = {
+    runtime,
+    metrics,
+    expectedMigrations: shippedMigrationCount(),
+    workersRunning: runner ? () => runner.isRunning() : null,
+  };
+  // A worker process serves only its probes and metrics, on the same PORT.
+  const app: FastifyInstance = roles.api
+    ? await buildApp({ ...appOptions, redis })
+    : await buildProbeApp(appOptions);
+  await app.listen({ port: config.port, host: config.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+  const databaseLabel = database.embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'DATABASE_URL';
+  process.stdout.write(
+    roles.api
+      ? `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n  Database: ${databaseLabel}\n\n`
+      : `\nÇarşı worker is running.\n  Probes: ${base}/health, ${base}/ready, ${base}/metrics\n  Database: ${databaseLabel}\n\n`,
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -65,7 +65,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     }, config.shutdownTimeoutMs * 2);
     deadline.unref();
     try {
-      await withTimeout(app?.close(), config.shutdownTimeoutMs);
+      await withTimeout(app.close(), config.shutdownTimeoutMs);
       await runner?.stop(config.shutdownTimeoutMs);
       await closeRuntime(runtime, config.shutdownTimeoutMs);
       await redis?.quit().catch(() => {});
@@ -81,8 +81,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
 }
 
-async function withTimeout(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
-  if (!promise) return;
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);

@@ -83,7 +83,7 @@ describe('carsi CLI', () => {
     }
   });
 
-  it('starts two API processes on one empty database: migrations run once and both are ready', async () => {
+  it('starts two API processes and a worker on one empty database: migrations run once, all are ready', async () => {
     const database: TestDatabase = await createTestDatabase({ empty: true });
     cleanups.push(() => database.drop());
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-pair-'));

@@ -3,15 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
+import type pg from 'pg';
 import PgBoss from 'pg-boss';
+import { LOCK_KEYS, withAdvisoryLock } from './advisory-lock.js';
 import { ensureAppRole, grantAppPrivileges } from './roles.js';
 import type { AppCredentials } from './urls.js';
 
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../migrations', import.meta.url));
-
-// Arbitrary constant shared by every process of this program: whoever holds it migrates, the others wait.
-const MIGRATION_LOCK_KEY = 0x0ca751;
 
 export interface MigrationResult {
   applied: number;
@@ -30,14 +28,8 @@ export function shippedMigrationCount(): number {
  * Applies pending migrations as the database owner, under an advisory lock so that processes starting
  * together apply them once; installs the job queue's schema; then (re)grants the application role.
  */
-export async function migrateDatabase(
-  ownerUrl: string,
-  appCredentials: AppCredentials,
-): Promise<MigrationResult> {
-  const client = new pg.Client({ connectionString: ownerUrl, application_name: 'carsi-migrate' });
-  await client.connect();
-  try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+export function migrateDatabase(ownerUrl: string, appCredentials: AppCredentials): Promise<MigrationResult> {
+  return withAdvisoryLock(ownerUrl, LOCK_KEYS.schemaChanges, async (client) => {
     const before = await appliedMigrationCount(client);
     await ensureAppRole(client, appCredentials);
     await migrate(drizzle({ client }), { migrationsFolder: MIGRATIONS_FOLDER });
@@ -45,10 +37,7 @@ export async function migrateDatabase(
     await grantAppPrivileges(client, appCredentials.role);
     const after = await appliedMigrationCount(client);
     return { applied: after - before, total: after };
-  } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
-    await client.end();
-  }
+  });
 }
 
 async function appliedMigrationCount(client: pg.Client): Promise<number> {

@@ -3,8 +3,9 @@ import { type PgPolicy, pgPolicy, uuid } from 'drizzle-orm/pg-core';
 
 /**
  * Row-level security for tenant-owned tables. `app_current_tenant()` (migration 0000) reads the
- * transaction-local `app.tenant_id` that `withTx` sets; with no tenant set it is NULL and the policy
- * matches nothing, so a query that forgets its tenant filter still sees one tenant only.
+ * `app.tenant_id` that `withTx` sets for each unit of work (transaction-local for writes, on the
+ * session for reads); with no tenant set it is NULL and the policy matches nothing, so a query that
+ * forgets its tenant filter still sees one tenant only.
  */
 export function tenantIsolation(): PgPolicy {
   return pgPolicy('tenant_isolation', {

@@ -1,5 +1,6 @@
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { LOCK_KEYS, withAdvisoryLock } from '../../db/advisory-lock.js';
 import { DEAD_LETTER_QUEUE, type JobRegistry } from '../events/registry.js';
 
 export interface BossOptions {
@@ -31,10 +32,18 @@ export function createBoss(ownerUrl: string, log: Logger, options: BossOptions):
   return boss;
 }
 
-/** Creates missing queues and brings existing ones to the registry's retry policy (idempotent). */
-export async function ensureQueues(boss: PgBoss, registry: JobRegistry): Promise<void> {
+/**
+ * Creates missing queues and brings existing ones to the registry's retry policy (idempotent).
+ * Queue creation is DDL (a partition per queue): processes starting together take turns.
+ */
+export function ensureQueues(boss: PgBoss, registry: JobRegistry, ownerUrl: string): Promise<void> {
+  return withAdvisoryLock(ownerUrl, LOCK_KEYS.schemaChanges, () => createOrUpdateQueues(boss, registry));
+}
+
+async function createOrUpdateQueues(boss: PgBoss, registry: JobRegistry): Promise<void> {
   if (!(await boss.getQueue(DEAD_LETTER_QUEUE))) {
-    await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, retentionDays: 30 });
+    // Dead jobs wait 30 days for someone to look at them.
+    await boss.createQueue(DEAD_LETTER_QUEUE, { name: DEAD_LETTER_QUEUE, retentionMinutes: 30 * 24 * 60 });
   }
   for (const queue of registry.all()) {
     const options: PgBoss.Queue = {

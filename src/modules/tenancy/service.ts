@@ -51,23 +51,13 @@ export interface CreateTenantInput {
 
 /** A platform-level action: runs with no tenant set and is audited as such. */
 export async function createTenant(tx: Tx, input: CreateTenantInput): Promise<TenantRow> {
-  if (await findTenantBySlug(tx, input.slug)) {
+  const row = await insertTenant(tx, input);
+  if (!row) {
     throw new AppError('tenant.slug_taken', 409, `A tenant with slug "${input.slug}" already exists.`, {
       field: 'slug',
     });
   }
-  const [row] = await tx.db
-    .insert(tenants)
-    .values({
-      id: uuidv7(),
-      slug: input.slug,
-      name: input.name,
-      plan: input.plan ?? 'standard',
-      settings: { defaultCurrency: DEFAULT_CURRENCY, locale: DEFAULT_LOCALE, ...input.settings },
-    })
-    .returning();
-  await audit(tx, { action: 'tenant.created', entityType: 'tenant', entityId: row!.id, after: row });
-  return row!;
+  return row;
 }
 
 /** Creates the tenant when it is missing; used at start for DEFAULT_TENANT and by `carsi seed`. */
@@ -77,5 +67,25 @@ export async function ensureTenant(
 ): Promise<{ tenant: TenantRow; created: boolean }> {
   const existing = await findTenantBySlug(tx, input.slug);
   if (existing) return { tenant: existing, created: false };
-  return { tenant: await createTenant(tx, input), created: true };
+  const created = await insertTenant(tx, input);
+  if (created) return { tenant: created, created: true };
+  // Another process created it between our read and our insert.
+  return { tenant: (await findTenantBySlug(tx, input.slug))!, created: false };
+}
+
+/** Inserts and audits the tenant; undefined when the slug is taken (also by a concurrent insert). */
+async function insertTenant(tx: Tx, input: CreateTenantInput): Promise<TenantRow | undefined> {
+  const [row] = await tx.db
+    .insert(tenants)
+    .values({
+      id: uuidv7(),
+      slug: input.slug,
+      name: input.name,
+      plan: input.plan ?? 'standard',
+      settings: { defaultCurrency: DEFAULT_CURRENCY, locale: DEFAULT_LOCALE, ...input.settings },
+    })
+    .onConflictDoNothing({ target: tenants.slug })
+    .returning();
+  if (row) await audit(tx, { action: 'tenant.created', entityType: 'tenant', entityId: row.id, after: row });
+  return row;
 }
