@@ -47,3 +47,12 @@ export function problemResponses(...statuses: number[]): Record<number, TSchema>
     ]),
   );
 }
+
+/** Headers every tenant-scoped API route accepts (documented; other headers pass through). */
+export const TenantHeaders = Type.Object({
+  'x-tenant': Type.Optional(
+    Type.String({
+      description: 'Tenant slug, when the request carries no credentials. Default: DEFAULT_TENANT.',
+    }),
+  ),
+});

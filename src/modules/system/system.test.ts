@@ -78,6 +78,10 @@ describe('health, readiness, metrics and docs', () => {
         expect(Object.keys(operation.responses ?? {}), `${method} ${path}`).toContain('200');
       }
     }
+    const tenantParameters = (
+      spec.paths['/api/v1/tenant']!['get'] as { parameters?: { name: string; in: string }[] }
+    ).parameters;
+    expect(tenantParameters).toContainEqual(expect.objectContaining({ name: 'x-tenant', in: 'header' }));
     const ui = await t.app.inject({ method: 'GET', url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.headers['content-type']).toMatch(/text\/html/);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withTx } from '../../db/tx.js';
-import { problemResponses } from '../../kernel/http/schemas.js';
+import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
 import { TenantProfile } from './contracts.js';
 import { getCurrentTenantProfile } from './service.js';
 
@@ -12,6 +12,7 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tenancy'],
         summary: 'The current tenant’s public profile',
         description: 'The tenant is taken from the credentials, else `X-Tenant`, else the default tenant.',
+        headers: TenantHeaders,
         response: { 200: TenantProfile, ...problemResponses(404, 403) },
       },
     },
