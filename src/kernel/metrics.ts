@@ -4,6 +4,8 @@ import type { Database } from '../db/database.js';
 export interface Metrics {
   registry: Registry;
   httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  /** Records one HTTP request's duration (milliseconds in, seconds stored). */
+  observeHttp(method: string, route: string, statusCode: number, elapsedMs: number): void;
   jobDuration: Histogram<'queue'>;
   jobFailures: Counter<'queue'>;
 }
@@ -68,5 +70,17 @@ export function createMetrics(db: Database): Metrics {
     registers: [registry],
   });
 
-  return { registry, httpDuration, jobDuration, jobFailures };
+  // One child per label set, found by a string key: cheaper per request than hashing a label object.
+  const httpChildren = new Map<string, { observe(value: number): void }>();
+  const observeHttp = (method: string, route: string, statusCode: number, elapsedMs: number) => {
+    const key = `${method} ${statusCode} ${route}`;
+    let child = httpChildren.get(key);
+    if (!child) {
+      child = httpDuration.labels({ method, route, status_code: statusCode });
+      httpChildren.set(key, child);
+    }
+    child.observe(elapsedMs / 1000);
+  };
+
+  return { registry, httpDuration, observeHttp, jobDuration, jobFailures };
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 
 /**
@@ -11,7 +11,8 @@ export function registerEtags(app: FastifyInstance): void {
       return done(null, payload);
     }
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    const etag = `"${createHash('sha1').update(payload).digest('base64url')}"`;
+    // One-shot hash: no hasher object per response.
+    const etag = `"${hash('sha1', payload, 'base64url')}"`;
     reply.header('etag', etag);
     if (matches(request.headers['if-none-match'], etag)) {
       reply.code(304);
