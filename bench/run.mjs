@@ -1,7 +1,8 @@
 // Load benchmark (`npm run bench [scenario...]`): builds the app, starts it and the baseline server
 // on a fresh `carsi_bench` database, measures each scenario from bench/scenarios.mjs with autocannon
 // against the baseline, prints the results and writes them to docs/PERFORMANCE.md.
-// Env: DATABASE_URL (server to use; default local PostgreSQL), BENCH_DURATION, BENCH_CONNECTIONS.
+// Env: DATABASE_URL (server to use; default local PostgreSQL), BENCH_DURATION, BENCH_CONNECTIONS,
+// BENCH_ROUNDS (default 3).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const docFile = path.join(root, 'docs/PERFORMANCE.md');
 const MARKER = '<!-- bench:results -->';
 const WARMUP_S = 3;
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const BENCH_DB = 'carsi_bench';
 
 const adminUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -68,16 +70,30 @@ async function main() {
   });
   const baselineUrl = await startServer('baseline', ['bench/baseline/server.mjs'], baseline.path);
 
-  // One baseline run per distinct load shape, all before the scenarios.
-  const baselines = new Map();
-  for (const s of selected) {
-    const key = `${s.connections}x${s.duration}`;
-    if (!baselines.has(key)) baselines.set(key, await measure(baselineUrl + baseline.path, baseline, s));
+  // Machine load drifts between runs, so baseline and scenarios alternate over several rounds and
+  // each is reported by its median run; a single pair of runs cannot resolve a few percent.
+  const shapeOf = (s) => `${s.connections}x${s.duration}`;
+  const runs = new Map();
+  const record = (key, result) => runs.set(key, [...(runs.get(key) ?? []), result]);
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round} of ${ROUNDS}`);
+    const measuredShapes = new Set();
+    for (const s of selected) {
+      if (measuredShapes.has(shapeOf(s))) continue;
+      measuredShapes.add(shapeOf(s));
+      record(`baseline:${shapeOf(s)}`, await measure(baselineUrl + baseline.path, baseline, s, round === 1));
+    }
+    for (const s of selected) record(s.name, await measure(appUrl + s.path, s, s, round === 1));
   }
-  const rows = [...baselines.values()].map((b) => ({ ...b, ratio: 1, target: '—', met: b.failure ?? '—' }));
+
+  const rows = [];
+  for (const key of [...runs.keys()].filter((k) => k.startsWith('baseline:'))) {
+    const b = medianRun(runs.get(key));
+    rows.push({ ...b, ratio: 1, target: '—', met: b.failure ?? '—' });
+  }
   for (const s of selected) {
-    const m = await measure(appUrl + s.path, s, s);
-    const base = baselines.get(`${s.connections}x${s.duration}`);
+    const m = medianRun(runs.get(s.name));
+    const base = medianRun(runs.get(`baseline:${shapeOf(s)}`));
     const ratio = m.rps / base.rps;
     const met = ratio >= s.targetRatio && (s.targetP99Ms === undefined || m.p99 < s.targetP99Ms);
     const target = [`≥ ${s.targetRatio.toFixed(2)}× baseline`];
@@ -106,11 +122,21 @@ function selectScenarios(names) {
   return scenarios.filter((s) => names.includes(s.name));
 }
 
-/** A discarded warm-up run, then the measured one. */
-async function measure(url, scenario, { connections, duration }) {
+/** The run with the median req/s (a failed run anywhere marks the result failed). */
+function medianRun(results) {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const failure = results.find((r) => r.failure)?.failure;
+  return { ...median, failure, allRps: results.map((r) => Math.round(r.rps)) };
+}
+
+/** A discarded warm-up run (first round only), then the measured one. */
+async function measure(url, scenario, { connections, duration }, warmUp) {
   const options = { url, connections, headers: scenario.headers };
-  log(`${scenario.name}: warm-up ${WARMUP_S} s`);
-  await autocannon({ ...options, duration: WARMUP_S });
+  if (warmUp) {
+    log(`${scenario.name}: warm-up ${WARMUP_S} s`);
+    await autocannon({ ...options, duration: WARMUP_S });
+  }
   log(`${scenario.name}: ${connections} connections × ${duration} s`);
   const r = await autocannon({ ...options, duration });
   const errors = r.errors + r.timeouts;
@@ -194,10 +220,20 @@ async function describeEnvironment() {
 
 function renderTable(rows) {
   const lines = [
-    '| scenario | req/s | ratio to baseline | p50 ms | p97.5 ms | p99 ms | target | met? |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |',
+    '| scenario | req/s (median) | req/s of each round | ratio to baseline | p50 ms | p97.5 ms | p99 ms | target | met? |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |',
     ...rows.map((r) =>
-      [r.title, Math.round(r.rps), r.ratio.toFixed(2), r.p50, r.p97_5, r.p99, r.target, r.met]
+      [
+        r.title,
+        Math.round(r.rps),
+        r.allRps.join(', '),
+        r.ratio.toFixed(2),
+        r.p50,
+        r.p97_5,
+        r.p99,
+        r.target,
+        r.met,
+      ]
         .join(' | ')
         .replace(/^/, '| ')
         .concat(' |'),
@@ -229,7 +265,8 @@ function writeResults(env, table, loads) {
     `- CPU: ${env.cpu} (nproc ${env.nproc})`,
     `- Node: ${env.node}`,
     `- PostgreSQL: ${env.postgres}`,
-    `- Load per run: ${loads.join('; ')}, after a discarded ${WARMUP_S} s warm-up; one run at a time`,
+    `- Load per run: ${loads.join('; ')}; ${ROUNDS} rounds, baseline and scenarios alternating, one run at a time,`,
+    `  after a discarded ${WARMUP_S} s warm-up; each row is the round with the median req/s`,
     '',
     table,
     '',

@@ -10,6 +10,7 @@ import { registerProblemHandlers } from './kernel/http/problem-handler.js';
 import { registerProtection } from './kernel/http/protection.js';
 import { requestIdFrom } from './kernel/http/request-id.js';
 import { ProblemSchema } from './kernel/http/schemas.js';
+import { computeSecurityHeaders } from './kernel/http/security-headers.js';
 import type { Metrics } from './kernel/metrics.js';
 import { systemRoutes } from './modules/system/routes.js';
 import { TenantDirectory, tenancyRoutes } from './modules/tenancy/index.js';
@@ -62,10 +63,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerProblemHandlers(app);
   app.addSchema(ProblemSchema);
 
+  const securityHeaders = computeSecurityHeaders();
   app.decorateRequest('ctx', null as unknown as RequestContext);
   // Per-request hooks are plain callbacks rather than async functions: they run on every request, and
   // a promise per hook is measurable at this rate.
   app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
     request.ctx = {
       runtime,

@@ -228,6 +228,17 @@ describe('HTTP kernel', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['strict-transport-security']).toBeDefined();
     expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['cross-origin-resource-policy']).toBe('same-site');
+    // Browser-era headers that protect nothing in a JSON API are not sent.
+    expect(response.headers['x-xss-protection']).toBeUndefined();
+    expect(response.headers['x-download-options']).toBeUndefined();
+  });
+
+  it('sends the same security headers on errors', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/nowhere' });
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toBeDefined();
   });
 
   it('allows CORS only for the configured origins', async () => {

@@ -1,35 +1,22 @@
 import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { AppError } from '../errors.js';
 
-// Probes and scrapers must never be rate limited out of seeing the process.
-const UNLIMITED_PATHS = new Set(['/health', '/ready', '/metrics']);
-
-/** Security headers, CORS allowlist, per-IP rate limit (shared through Redis when configured), compression. */
+/**
+ * CORS allowlist, per-IP rate limit (shared through Redis when configured), compression. Security
+ * headers are added with the request id (see security-headers.ts). Routes opt out of the rate limit
+ * with `config: { rateLimit: false }` (the probes do).
+ */
 export async function registerProtection(
   app: FastifyInstance,
   config: Config,
   redis: Redis | null,
 ): Promise<void> {
-  await app.register(helmet, {
-    // API responses are JSON; the one HTML page (/docs) sets its own policy.
-    contentSecurityPolicy: false,
-    crossOriginResourcePolicy: { policy: 'same-site' },
-    // Headers for IE8, Flash and DNS prefetching in HTML pages protect nothing in a JSON API, and
-    // every header is work on every response.
-    xDownloadOptions: false,
-    xPermittedCrossDomainPolicies: false,
-    xXssProtection: false,
-    xDnsPrefetchControl: false,
-    originAgentCluster: false,
-  });
-
   const allowAll = config.corsOrigins.includes('*');
   await app.register(cors, {
     origin: allowAll ? true : config.corsOrigins.length > 0 ? config.corsOrigins : false,
@@ -42,8 +29,6 @@ export async function registerProtection(
     global: true,
     max: config.rateLimitIpPerMin,
     timeWindow: 60_000,
-    keyGenerator: (request) => request.ip,
-    allowList: (request) => UNLIMITED_PATHS.has(request.url.split('?')[0] ?? ''),
     ...(redis ? { redis, nameSpace: 'carsi:rl:' } : {}),
     // A Redis outage must not take the API down with it.
     skipOnError: true,

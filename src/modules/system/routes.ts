@@ -16,11 +16,15 @@ const Readiness = Type.Object({
   }),
 });
 
+// Probes and scrapers must never be rate limited out of seeing the process.
+const probe = { rateLimit: false } as const;
+
 /** Probes for load balancers and orchestrators, and the Prometheus scrape endpoint. Never tenant-scoped. */
 export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = async (app, options) => {
   app.get(
     '/health',
     {
+      config: probe,
       schema: {
         tags: ['system'],
         summary: 'Liveness: the process is up',
@@ -33,6 +37,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
   app.get(
     '/ready',
     {
+      config: probe,
       schema: {
         tags: ['system'],
         summary: 'Readiness: database reachable, migrations current, job workers running',
@@ -49,6 +54,7 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
   app.get(
     '/metrics',
     {
+      config: probe,
       schema: {
         tags: ['system'],
         summary: 'Prometheus metrics (text exposition format)',
