@@ -2,7 +2,7 @@ import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { Tx } from './tx.js';
 
 interface Prepared<P, R> {
-  execute(placeholders?: P): Promise<R>;
+  execute(values?: P): Promise<R>;
 }
 
 /**
@@ -13,14 +13,14 @@ interface Prepared<P, R> {
 export function preparedQuery<P extends Record<string, unknown>, R>(
   name: string,
   build: (db: NodePgDatabase) => { prepare(name: string): Prepared<P, R> },
-): (tx: Tx, placeholders: P) => Promise<R> {
+): (tx: Tx, values: P) => Promise<R> {
   const byConnection = new WeakMap<NodePgDatabase, Prepared<P, R>>();
-  return (tx, placeholders) => {
+  return (tx, values) => {
     let prepared = byConnection.get(tx.db);
     if (!prepared) {
       prepared = build(tx.db).prepare(name);
       byConnection.set(tx.db, prepared);
     }
-    return prepared.execute(placeholders);
+    return prepared.execute(values);
   };
 }

@@ -95,6 +95,32 @@ describe('row-level security', () => {
     }
   });
 
+  it('rolls back a failed write and leaves its connection clean for the next unit of work', async () => {
+    await expect(
+      withTx(systemContext(t.runtime, tenantA), async (tx) => {
+        await tx.db
+          .insert(domainEvents)
+          .values({ tenantId: tenantA, id: uuidv7(), type: 'probe.rolled_back', payload: {} });
+        await tx.db.execute(sql`SELECT 1 / 0`);
+      }),
+    ).rejects.toThrow();
+    // Every pooled connection still works and none is left inside the failed transaction.
+    const counts = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        withTx(
+          systemContext(t.runtime, tenantA),
+          async (tx) =>
+            (
+              await tx.db.execute(
+                sql`SELECT count(*)::int AS n FROM domain_events WHERE type = 'probe.rolled_back'`,
+              )
+            ).rows[0],
+        ),
+      ),
+    );
+    expect(counts.every((row) => (row as { n: number }).n === 0)).toBe(true);
+  });
+
   it('runs the server as a role that is not a superuser and cannot bypass RLS', async () => {
     const { rows } = await app.query(
       'SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user',

@@ -76,7 +76,13 @@ export async function withTx<T>(
     }
 
     const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
-    await client.query(`${begin}; SELECT set_config('app.tenant_id', '${tenant}', true)`);
+    try {
+      await client.query(`${begin}; SELECT set_config('app.tenant_id', '${tenant}', true)`);
+    } catch (error) {
+      // Half a start may leave an aborted transaction open on the connection: never reuse it.
+      broken = error instanceof Error ? error : new Error(String(error));
+      throw error;
+    }
     try {
       const result = await fn({ db: connection.db, client, ctx });
       await client.query('COMMIT');
@@ -88,12 +94,12 @@ export async function withTx<T>(
       throw error;
     }
   } catch (error) {
-    // A connection whose session state is unknown is not reused.
+    // A connection whose session tenant is unknown (its switch failed) is not reused.
     if (connection.sessionTenant === null)
       broken ??= error instanceof Error ? error : new Error(String(error));
     throw error;
   } finally {
-    // A connection that could not roll back, or whose tenant setting failed, is dropped from the pool.
+    // Dropped from the pool: a connection that could not start or roll back, or whose tenant is unknown.
     client.release(broken ?? false);
   }
 }
