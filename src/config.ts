@@ -25,6 +25,14 @@ export interface Config {
   defaultTenant: string;
   bodyLimit: number;
   rateLimitIpPerMin: number;
+  rateLimitUserPerMin: number;
+  rateLimitApiKeyPerMin: number;
+  /** Per client IP, for sign-in, sign-up, password reset and second-factor routes. */
+  rateLimitAuthPerMin: number;
+  /** Earlier JWT secrets whose tokens are still accepted while a rotation completes. */
+  jwtPreviousSecrets: string[];
+  bootstrapAdminEmail: string | undefined;
+  bootstrapAdminPassword: string | undefined;
   /** Which proxies' X-Forwarded-For to believe for the client address (rate limits, audit IPs). */
   trustProxy: boolean | number | string[];
   shutdownTimeoutMs: number;
@@ -67,6 +75,18 @@ export function loadConfig(env: Env = process.env): Config {
   if (!SLUG.test(defaultTenant)) problems.push('DEFAULT_TENANT: must be a slug (a-z, 0-9, hyphens)');
   const bodyLimit = read.integer('BODY_LIMIT', 1_048_576, 1024, 1_073_741_824);
   const rateLimitIpPerMin = read.integer('RATE_LIMIT_IP_PER_MIN', 1000, 1, 100_000_000);
+  const rateLimitUserPerMin = read.integer('RATE_LIMIT_USER_PER_MIN', 100, 1, 100_000_000);
+  const rateLimitApiKeyPerMin = read.integer('RATE_LIMIT_APIKEY_PER_MIN', 500, 1, 100_000_000);
+  const rateLimitAuthPerMin = read.integer('RATE_LIMIT_AUTH_PER_MIN', 10, 1, 100_000_000);
+  const jwtPreviousSecrets = read.list('JWT_PREVIOUS_SECRETS');
+  const bootstrapAdminEmail = read.string('BOOTSTRAP_ADMIN_EMAIL', '') || undefined;
+  if (bootstrapAdminEmail && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(bootstrapAdminEmail)) {
+    problems.push('BOOTSTRAP_ADMIN_EMAIL: not an email address');
+  }
+  const bootstrapAdminPassword = read.string('BOOTSTRAP_ADMIN_PASSWORD', '') || undefined;
+  if (bootstrapAdminPassword && bootstrapAdminPassword.length < 10) {
+    problems.push('BOOTSTRAP_ADMIN_PASSWORD: must be at least 10 characters');
+  }
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
 
@@ -108,6 +128,12 @@ export function loadConfig(env: Env = process.env): Config {
     defaultTenant,
     bodyLimit,
     rateLimitIpPerMin,
+    rateLimitUserPerMin,
+    rateLimitApiKeyPerMin,
+    rateLimitAuthPerMin,
+    jwtPreviousSecrets,
+    bootstrapAdminEmail,
+    bootstrapAdminPassword,
     trustProxy,
     shutdownTimeoutMs,
   };

@@ -4,10 +4,20 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/database.js';
 import type { JobRegistry } from './events/registry.js';
 
+export type ActorKind = 'staff' | 'customer' | 'platform';
+
 /** Who is acting: a signed-in user, an API key, the system itself (jobs, CLI), or nobody yet. */
 export interface Actor {
   type: 'anonymous' | 'user' | 'api_key' | 'system';
   id: string | null;
+  /** For users: staff, customer, or platform administrator. API keys act as staff. */
+  kind?: ActorKind;
+  /** What this actor may do (`<area>.<action>`); empty for anonymous. */
+  permissions?: ReadonlySet<string>;
+  /** The sign-in session a user's token belongs to. */
+  sessionId?: string;
+  /** How the credentials came: cookie-mode requests must prove themselves with a CSRF header. */
+  via?: 'bearer' | 'cookie' | 'api_key';
 }
 
 export const SYSTEM_ACTOR: Actor = { type: 'system', id: null };

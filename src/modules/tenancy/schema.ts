@@ -4,9 +4,20 @@ import { check, jsonb, pgPolicy, pgTable, text, timestamp, uniqueIndex, uuid } f
 export const TENANT_STATUSES = ['active', 'suspended'] as const;
 export type TenantStatus = (typeof TENANT_STATUSES)[number];
 
+/** How a tenant's users sign up and sign in. */
+export interface TenantAuthSettings {
+  /** Self-registered users must confirm their email before they can sign in. */
+  requireEmailVerification?: boolean;
+  /** Self-registered users wait for staff approval before they can sign in. */
+  requireApproval?: boolean;
+  /** Every staff user must have two-factor authentication to sign in. */
+  requireStaffMfa?: boolean;
+}
+
 export interface TenantSettings {
   defaultCurrency?: string;
   locale?: string;
+  auth?: TenantAuthSettings;
   [key: string]: unknown;
 }
 

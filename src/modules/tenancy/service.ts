@@ -37,6 +37,17 @@ export async function getCurrentTenantProfile(tx: Tx): Promise<TenantProfile> {
   return toProfile(row);
 }
 
+/** Settings of the transaction's tenant ({} for the platform, which has none). */
+export async function getCurrentTenantSettings(tx: Tx): Promise<TenantSettings> {
+  if (!tx.ctx.tenantId) return {};
+  const [row] = await tx.db
+    .select({ settings: tenants.settings })
+    .from(tenants)
+    .where(eq(tenants.id, tx.ctx.tenantId))
+    .limit(1);
+  return row?.settings ?? {};
+}
+
 export async function findTenantBySlug(tx: Tx, slug: string): Promise<TenantRow | undefined> {
   const [row] = await tx.db.select().from(tenants).where(eq(tenants.slug, slug)).limit(1);
   return row;

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { createDecoder, createSigner, createVerifier } from 'fast-jwt';
+import type { ActorKind } from '../../kernel/context.js';
+import { AppError } from '../../kernel/errors.js';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+const ISSUER = 'carsi';
+
+/** What an access token says about its bearer. */
+export interface AccessClaims {
+  /** User id. */
+  sub: string;
+  /** Tenant id; null for platform administrators. */
+  tid: string | null;
+  knd: ActorKind;
+  /** Role keys; permissions are looked up from them on each request. */
+  rls: string[];
+  /** Sign-in session id. */
+  sid: string;
+}
+
+export interface VerifiedAccess extends AccessClaims {
+  exp: number;
+}
+
+const invalid = () => new AppError('auth.invalid_token', 401, 'The access token is invalid or has expired.');
+
+/** A key id from the secret, so tokens name the key that signed them and keys can rotate. */
+function keyId(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Signs access tokens (HS256 JWT, 15 minutes) with the current secret and verifies tokens signed with
+ * it or with a previous one still accepted during a rotation. Verification is synchronous and caches
+ * tokens it has already checked, so a client reusing its token costs a lookup.
+ */
+export class AccessTokens {
+  private readonly sign: (claims: AccessClaims) => string;
+  private readonly verifiers = new Map<string, (token: string) => VerifiedAccess>();
+  private readonly decodeHeader = createDecoder({ complete: true });
+
+  constructor(currentSecret: string, previousSecrets: readonly string[] = []) {
+    const kid = keyId(currentSecret);
+    const signer = createSigner({
+      key: currentSecret,
+      algorithm: 'HS256',
+      kid,
+      iss: ISSUER,
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS * 1000,
+    });
+    this.sign = (claims) => signer({ ...claims });
+    for (const secret of [currentSecret, ...previousSecrets]) {
+      const verify = createVerifier({
+        key: secret,
+        algorithms: ['HS256'],
+        allowedIss: ISSUER,
+        requiredClaims: ['sub', 'knd', 'sid', 'exp'],
+        cache: 10_000,
+      });
+      this.verifiers.set(keyId(secret), verify as (token: string) => VerifiedAccess);
+    }
+  }
+
+  issue(claims: AccessClaims): { token: string; expiresIn: number } {
+    return { token: this.sign(claims), expiresIn: ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  /** The token's claims, or a 401 problem for anything malformed, tampered with, unknown or expired. */
+  verify(token: string): VerifiedAccess {
+    if (token.length > 4096) throw invalid();
+    let kid: unknown;
+    try {
+      kid = (this.decodeHeader(token) as { header: { kid?: unknown } }).header.kid;
+    } catch {
+      throw invalid();
+    }
+    const verify = typeof kid === 'string' ? this.verifiers.get(kid) : undefined;
+    if (!verify) throw invalid();
+    try {
+      const claims = verify(token);
+      if (typeof claims.sub !== 'string' || !Array.isArray(claims.rls)) throw invalid();
+      return claims;
+    } catch {
+      throw invalid();
+    }
+  }
+}
