@@ -17,6 +17,8 @@ export interface AccessClaims {
   rls: string[];
   /** Sign-in session id. */
   sid: string;
+  /** Set when the tenant requires a second factor the user has not set up: the token grants nothing else. */
+  mfa?: 'setup_required';
 }
 
 export interface VerifiedAccess extends AccessClaims {

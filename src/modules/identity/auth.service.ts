@@ -1,0 +1,247 @@
+import { and, count, eq, gt } from 'drizzle-orm';
+import { uuidv7 } from 'uuidv7';
+import type { Tx } from '../../db/tx.js';
+import { audit } from '../../kernel/audit/audit.js';
+import { AppError } from '../../kernel/errors.js';
+import { getCurrentTenantSettings } from '../tenancy/index.js';
+import { emailKey } from './email.js';
+import { sendNewDeviceEmail, sendPasswordResetEmail, sendVerificationEmail } from './emails.js';
+import { verifySecondFactor } from './mfa.service.js';
+import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
+import { verifyPassword } from './passwords.js';
+import { SELF_REGISTERED_ROLE } from './permissions.js';
+import { loginFailures, type UserRow, users } from './schema.js';
+import {
+  type IssuedTokens,
+  knownDevice,
+  type RefreshOutcome,
+  refreshSession,
+  revokeSession,
+  revokeUserSessions,
+  startSession,
+} from './sessions.service.js';
+import { createUser, findUserByEmail, getUser, setPassword } from './users.service.js';
+
+export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
+/** Failed sign-ins to one account within the window that lock it. */
+export const ACCOUNT_LOCK_THRESHOLD = 10;
+/** Failed sign-ins from one address within the window (any accounts) that stop it signing in. */
+export const ADDRESS_LOCK_THRESHOLD = 50;
+
+/** The one answer to every failed sign-in, so it tells nothing about which part was wrong. */
+export const invalidCredentials = () =>
+  new AppError('auth.invalid_credentials', 401, 'The email or password is incorrect.');
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  name: string;
+  locale?: string | undefined;
+  phone?: string | undefined;
+}
+
+/** Customer self-sign-up. The tenant's settings decide whether the user may sign in at once. */
+export async function register(tx: Tx, input: RegisterInput): Promise<UserRow> {
+  const auth = (await getCurrentTenantSettings(tx)).auth ?? {};
+  const status = auth.requireEmailVerification
+    ? 'pending_verification'
+    : auth.requireApproval
+      ? 'pending_approval'
+      : 'active';
+  const user = await createUser(tx, {
+    kind: 'customer',
+    email: input.email,
+    name: input.name,
+    password: input.password,
+    status,
+    roles: [SELF_REGISTERED_ROLE],
+    locale: input.locale,
+    phone: input.phone,
+  });
+  await sendVerificationEmail(tx, user, await issueOneTimeToken(tx, user, 'verify_email'));
+  await audit(tx, { action: 'auth.registered', entityType: 'user', entityId: user.id, after: { status } });
+  return user;
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+  remember: boolean;
+}
+
+export type LoginOutcome =
+  | { kind: 'tokens'; tokens: IssuedTokens; user: UserRow }
+  | { kind: 'mfa'; mfaToken: string }
+  | { kind: 'denied'; error: AppError };
+
+/**
+ * Password sign-in. Unknown email, wrong password and a locked account take the same time and give
+ * the same 401; failures are recorded per account and per address. The outcome is returned rather
+ * than thrown so that the failure record and audit entry commit.
+ */
+export async function login(tx: Tx, input: LoginInput): Promise<LoginOutcome> {
+  const key = emailKey(input.email);
+  const locked = await isLocked(tx, key);
+  const user = await findUserByEmail(tx, input.email);
+  const passwordOk = await verifyPassword(locked ? null : (user?.passwordHash ?? null), input.password);
+
+  if (!passwordOk || !user) {
+    if (!locked) await recordFailure(tx, key);
+    const nowLocked = !locked && (await isLocked(tx, key));
+    await audit(tx, {
+      action: locked ? 'auth.login_blocked' : nowLocked ? 'auth.account_locked' : 'auth.login_failed',
+      entityType: 'user',
+      entityId: user?.id ?? null,
+      after: { email: input.email.slice(0, 254) },
+    });
+    return { kind: 'denied', error: invalidCredentials() };
+  }
+
+  const statusError = statusProblem(user);
+  if (statusError) {
+    await audit(tx, { action: 'auth.login_refused', entityType: 'user', entityId: user.id, after: { status: user.status } });
+    return { kind: 'denied', error: statusError };
+  }
+
+  if (user.mfaEnabledAt) {
+    const mfaToken = await issueOneTimeToken(tx, user, 'mfa_login');
+    await audit(tx, { action: 'auth.mfa_challenged', entityType: 'user', entityId: user.id });
+    return { kind: 'mfa', mfaToken: encodeMfaToken(mfaToken, input.remember) };
+  }
+  return completeLogin(tx, user, input.remember);
+}
+
+/** Second step of a sign-in with two-factor authentication: a TOTP code or a recovery code. */
+export async function completeMfaLogin(tx: Tx, mfaToken: string, code: string): Promise<LoginOutcome> {
+  const decoded = decodeMfaToken(mfaToken);
+  const userId = decoded && (await peekOneTimeToken(tx, decoded.token, 'mfa_login'));
+  if (!decoded || !userId) {
+    return {
+      kind: 'denied',
+      error: new AppError('auth.invalid_mfa_token', 401, 'The sign-in step has expired; sign in again.'),
+    };
+  }
+  const user = await getUser(tx, userId);
+  const accepted = await verifySecondFactor(tx, user, code);
+  if (!accepted) {
+    await audit(tx, { action: 'auth.mfa_failed', entityType: 'user', entityId: user.id });
+    return { kind: 'denied', error: new AppError('auth.invalid_mfa_code', 401, 'The code is incorrect or was already used.') };
+  }
+  await consumeOneTimeToken(tx, decoded.token, 'mfa_login');
+  const statusError = statusProblem(user);
+  if (statusError) return { kind: 'denied', error: statusError };
+  return completeLogin(tx, user, decoded.remember);
+}
+
+async function completeLogin(tx: Tx, user: UserRow, remember: boolean): Promise<LoginOutcome> {
+  const newDevice = !(await knownDevice(tx, user.id, tx.ctx.userAgent));
+  const tokens = await startSession(tx, user, { remember });
+  if (newDevice && user.lastLoginAt) await sendNewDeviceEmail(tx, user);
+  await audit(tx, {
+    action: 'auth.login',
+    entityType: 'user',
+    entityId: user.id,
+    after: { sessionId: tokens.sessionId, newDevice, mfaSetupRequired: tokens.mfaSetupRequired },
+  });
+  return { kind: 'tokens', tokens, user };
+}
+
+function statusProblem(user: UserRow): AppError | null {
+  switch (user.status) {
+    case 'active':
+      return null;
+    case 'pending_verification':
+      return new AppError('auth.email_not_verified', 403, 'Confirm your email address first; we sent you a link.');
+    case 'pending_approval':
+      return new AppError('auth.pending_approval', 403, 'Your account is waiting for approval.');
+    default:
+      return invalidCredentials();
+  }
+}
+
+async function isLocked(tx: Tx, key: string): Promise<boolean> {
+  const since = new Date(Date.now() - LOCKOUT_WINDOW_MS);
+  const [account] = await tx.db
+    .select({ n: count() })
+    .from(loginFailures)
+    .where(and(eq(loginFailures.emailKey, key), gt(loginFailures.at, since)));
+  if ((account?.n ?? 0) >= ACCOUNT_LOCK_THRESHOLD) return true;
+  if (!tx.ctx.ip) return false;
+  const [address] = await tx.db
+    .select({ n: count() })
+    .from(loginFailures)
+    .where(and(eq(loginFailures.ip, tx.ctx.ip), gt(loginFailures.at, since)));
+  return (address?.n ?? 0) >= ADDRESS_LOCK_THRESHOLD;
+}
+
+async function recordFailure(tx: Tx, key: string): Promise<void> {
+  await tx.db.insert(loginFailures).values({ tenantId: tx.ctx.tenantId, id: uuidv7(), emailKey: key, ip: tx.ctx.ip });
+}
+
+// The second-factor token also carries the "remember me" choice of the first step.
+function encodeMfaToken(token: string, remember: boolean): string {
+  return `${remember ? 'r' : 's'}.${token}`;
+}
+
+function decodeMfaToken(value: string): { token: string; remember: boolean } | undefined {
+  const match = /^([rs])\.([\w-]{20,100})$/.exec(value);
+  return match ? { token: match[2]!, remember: match[1] === 'r' } : undefined;
+}
+
+export async function refresh(tx: Tx, refreshToken: string): Promise<RefreshOutcome> {
+  return refreshSession(tx, refreshToken);
+}
+
+export async function logout(tx: Tx, sessionId: string): Promise<void> {
+  const session = await revokeSession(tx, sessionId, 'logout');
+  if (session) await audit(tx, { action: 'auth.logout', entityType: 'session', entityId: sessionId });
+}
+
+export async function logoutAll(tx: Tx, userId: string): Promise<number> {
+  const ended = await revokeUserSessions(tx, userId, 'logout_all');
+  await audit(tx, { action: 'auth.logout_all', entityType: 'user', entityId: userId, after: { sessions: ended } });
+  return ended;
+}
+
+/** Sends a reset link when the account exists and can sign in; says nothing either way. */
+export async function forgotPassword(tx: Tx, email: string): Promise<void> {
+  const user = await findUserByEmail(tx, email);
+  if (!user || user.status === 'erased' || user.status === 'deactivated') return;
+  await sendPasswordResetEmail(tx, user, await issueOneTimeToken(tx, user, 'reset_password'));
+  await audit(tx, { action: 'auth.password_reset_requested', entityType: 'user', entityId: user.id });
+}
+
+/** Sets a new password from a reset (or invitation) link; ends every session of the user. */
+export async function resetPassword(tx: Tx, token: string, password: string): Promise<void> {
+  const userId = await consumeOneTimeToken(tx, token, 'reset_password');
+  if (!userId) throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
+  const user = await getUser(tx, userId);
+  await setPassword(tx, user, password);
+  // Following the emailed link proves the address too.
+  if (!user.emailVerifiedAt) {
+    await tx.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, user.id));
+  }
+  const ended = await revokeUserSessions(tx, user.id, 'password_reset');
+  await audit(tx, { action: 'auth.password_reset', entityType: 'user', entityId: user.id, after: { sessionsEnded: ended } });
+}
+
+export async function verifyEmail(tx: Tx, token: string): Promise<void> {
+  const userId = await consumeOneTimeToken(tx, token, 'verify_email');
+  if (!userId) throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
+  const user = await getUser(tx, userId);
+  const auth = (await getCurrentTenantSettings(tx)).auth ?? {};
+  const status =
+    user.status === 'pending_verification' ? (auth.requireApproval ? 'pending_approval' : 'active') : user.status;
+  await tx.db
+    .update(users)
+    .set({ emailVerifiedAt: new Date(), status, updatedAt: new Date() })
+    .where(eq(users.id, user.id));
+  await audit(tx, { action: 'auth.email_verified', entityType: 'user', entityId: user.id, after: { status } });
+}
+
+/** Sends a new verification link when the address is still unverified; says nothing either way. */
+export async function resendVerification(tx: Tx, email: string): Promise<void> {
+  const user = await findUserByEmail(tx, email);
+  if (!user || user.emailVerifiedAt || user.status === 'erased' || user.status === 'deactivated') return;
+  await sendVerificationEmail(tx, user, await issueOneTimeToken(tx, user, 'verify_email'));
+}

@@ -1,0 +1,118 @@
+import { isIP } from 'node:net';
+import type {} from '@fastify/cookie';
+import type { FastifyRequest } from 'fastify';
+import { withTx } from '../../db/tx.js';
+import { type Actor, type Runtime, systemContext } from '../../kernel/context.js';
+import { AppError } from '../../kernel/errors.js';
+import { accessTokensOf } from './sessions.service.js';
+import { permissionsFor, RolePermissionCache } from './roles.service.js';
+import { hashToken, sameHash } from './secrets.js';
+
+export const ACCESS_COOKIE = 'carsi_access';
+export const REFRESH_COOKIE = 'carsi_refresh';
+export const CSRF_COOKIE = 'carsi_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+
+/** Who the credentials name, and the tenant they belong to (null: a platform administrator). */
+export interface Identity {
+  actor: Actor;
+  tenantId: string | null;
+}
+
+const API_KEY = /^ck_([0-9a-f-]{36})_([\w-]{20,100})$/;
+
+const badKey = () => new AppError('auth.invalid_api_key', 401, 'The API key is invalid, expired or revoked.');
+const EMPTY: ReadonlySet<string> = new Set();
+
+interface ApiKeyRecord {
+  tenant_id: string;
+  secret_hash: string;
+  scopes: string[];
+  allowed_ips: string[] | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+/**
+ * Turns a request's credentials into an actor: a Bearer access token (or the access cookie), or an
+ * `X-API-Key`. Access tokens are checked without the database; their role keys become permissions
+ * through a per-tenant cache. API keys are looked up on every request, so a revoked key stops at once.
+ */
+export class Authenticator {
+  readonly roles: RolePermissionCache;
+
+  constructor(private readonly runtime: Runtime) {
+    this.roles = new RolePermissionCache(runtime);
+  }
+
+  /** The identity, synchronously when possible (a token whose tenant's roles are cached); null when anonymous. */
+  identify(request: FastifyRequest): Identity | Promise<Identity> | null {
+    const authorization = request.headers.authorization;
+    if (typeof authorization === 'string' && authorization !== '') {
+      const match = /^Bearer ([\w.-]+)$/.exec(authorization);
+      if (!match) throw new AppError('auth.invalid_token', 401, 'Authorization must be "Bearer <access token>".');
+      return this.fromAccessToken(match[1]!, 'bearer');
+    }
+    const apiKey = request.headers['x-api-key'];
+    if (typeof apiKey === 'string' && apiKey !== '') return this.fromApiKey(apiKey, request.ip);
+    const cookie = request.cookies?.[ACCESS_COOKIE];
+    if (cookie) return this.fromAccessToken(cookie, 'cookie');
+    return null;
+  }
+
+  private fromAccessToken(token: string, via: 'bearer' | 'cookie'): Identity | Promise<Identity> {
+    const claims = accessTokensOf(this.runtime).verify(token);
+    const base = { type: 'user' as const, id: claims.sub, kind: claims.knd, sessionId: claims.sid, via };
+    // A token issued while a required second factor is not yet set up grants no permissions.
+    if (claims.tid === null || claims.mfa === 'setup_required') {
+      return { actor: { ...base, permissions: EMPTY }, tenantId: claims.tid };
+    }
+    const tenantId = claims.tid;
+    const cached = this.roles.peek(tenantId);
+    if (cached) return { actor: { ...base, permissions: permissionsFor(cached, claims.rls) }, tenantId };
+    return this.roles.get(tenantId).then((map) => ({
+      actor: { ...base, permissions: permissionsFor(map, claims.rls) },
+      tenantId,
+    }));
+  }
+
+  private async fromApiKey(value: string, ip: string): Promise<Identity> {
+    const match = API_KEY.exec(value);
+    if (!match) throw badKey();
+    const [, keyId, secret] = match as unknown as [string, string, string];
+    // The key names its tenant: it is found before any tenant is set, through a narrow definer function.
+    const { rows } = await this.runtime.db.pool.query<ApiKeyRecord>('SELECT * FROM carsi_api_key_for_auth($1)', [keyId]);
+    const key = rows[0];
+    if (!key || !sameHash(key.secret_hash, hashToken(secret))) throw badKey();
+    if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw badKey();
+    if (key.allowed_ips && key.allowed_ips.length > 0 && !ipAllowed(ip, key.allowed_ips)) {
+      throw new AppError('auth.ip_not_allowed', 403, 'This API key may not be used from this address.');
+    }
+    if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > 60_000) {
+      await withTx(systemContext(this.runtime, key.tenant_id), (tx) =>
+        tx.client.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [keyId]),
+      );
+    }
+    return {
+      actor: { type: 'api_key', id: keyId, kind: 'staff', permissions: new Set(key.scopes), via: 'api_key' },
+      tenantId: key.tenant_id,
+    };
+  }
+}
+
+/** Exact addresses and IPv4 CIDR ranges. */
+export function ipAllowed(ip: string, allowed: readonly string[]): boolean {
+  const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return allowed.some((entry) => {
+    const [base, bits] = entry.split('/');
+    if (bits === undefined) return base === address;
+    if (isIP(base ?? '') !== 4 || isIP(address) !== 4) return false;
+    const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
+    return (toNumber(address) & mask) === (toNumber(base!) & mask);
+  });
+}
+
+function toNumber(ipv4: string): number {
+  return ipv4.split('.').reduce((n, part) => ((n << 8) | Number(part)) >>> 0, 0);
+}
