@@ -12,8 +12,17 @@ import { requestIdFrom } from './kernel/http/request-id.js';
 import { ProblemSchema } from './kernel/http/schemas.js';
 import { computeSecurityHeaders } from './kernel/http/security-headers.js';
 import type { Metrics } from './kernel/metrics.js';
+import {
+  adminRoutes,
+  authRoutes,
+  meRoutes,
+  platformRoutes,
+  registerIdentityJobs,
+  requestIdentityHook,
+} from './modules/identity/index.js';
+import { registerNotificationJobs } from './modules/notifications/index.js';
 import { systemRoutes } from './modules/system/routes.js';
-import { TenantDirectory, tenancyRoutes } from './modules/tenancy/index.js';
+import { tenancyRoutes } from './modules/tenancy/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,6 +45,8 @@ export interface AppOptions {
 /** Every job and event subscriber of every module: the same list for API and worker processes. */
 export function registerJobs(registry: JobRegistry): void {
   registerAuditJobs(registry);
+  registerNotificationJobs(registry);
+  registerIdentityJobs(registry);
 }
 
 /** The whole HTTP API. The returned instance is not yet listening (tests call `inject`). */
@@ -81,13 +92,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
   app.addHook('onResponse', (request, reply, done) => {
-    metrics.httpDuration.observe(
-      {
-        method: request.method,
-        route: request.routeOptions.url ?? 'unmatched',
-        status_code: reply.statusCode,
-      },
-      reply.elapsedTime / 1000,
+    metrics.observeHttp(
+      request.method,
+      request.routeOptions.url ?? 'unmatched',
+      reply.statusCode,
+      reply.elapsedTime,
     );
     done();
   });
@@ -107,26 +116,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   registerEtags(app);
   await registerOpenApi(app, config);
 
-  // Tenant resolution: credentials (later) → X-Tenant → DEFAULT_TENANT.
-  const tenantDirectory = new TenantDirectory(runtime);
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (!request.url.startsWith(`${API_PREFIX}/`)) return done();
-    const header = request.headers['x-tenant'];
-    const slug = typeof header === 'string' && header !== '' ? header : config.defaultTenant;
-    try {
-      const cached = tenantDirectory.resolveCached(slug);
-      if (cached) {
-        request.ctx.tenantId = cached.id;
-        return done();
-      }
-    } catch (error) {
-      return done(error as Error);
-    }
-    tenantDirectory.resolve(slug).then((tenant) => {
-      request.ctx.tenantId = tenant.id;
-      done();
-    }, done);
-  });
+  // Who is calling and for which tenant: credentials → their tenant; else X-Tenant; else DEFAULT_TENANT.
+  app.addHook(
+    'onRequest',
+    requestIdentityHook(runtime, {
+      apiPrefix: `${API_PREFIX}/`,
+      platformPrefix: `${API_PREFIX}/platform/`,
+      defaultTenant: config.defaultTenant,
+    }),
+  );
 
   await app.register(systemRoutes, {
     db: runtime.db,
@@ -135,6 +133,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     workersRunning: options.workersRunning,
   });
   await app.register(tenancyRoutes, { prefix: API_PREFIX });
+  await app.register(authRoutes, { prefix: API_PREFIX, config });
+  await app.register(meRoutes, { prefix: API_PREFIX });
+  await app.register(adminRoutes, { prefix: API_PREFIX });
+  await app.register(authRoutes, { prefix: `${API_PREFIX}/platform`, config, platform: true });
+  await app.register(platformRoutes, { prefix: `${API_PREFIX}/platform` });
 
   await registerDocsUi(app);
   return app;

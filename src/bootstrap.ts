@@ -6,6 +6,7 @@ import { type MigrationResult, migrateDatabase } from './db/migrate.js';
 import { withTx } from './db/tx.js';
 import { redactUrl } from './db/urls.js';
 import { type Runtime, systemContext } from './kernel/context.js';
+import { bootstrapIdentity } from './modules/identity/index.js';
 import { ensureTenant } from './modules/tenancy/index.js';
 
 export interface DatabaseHandle {
@@ -32,11 +33,23 @@ export async function prepareDatabase(config: Config, log: Logger): Promise<Data
   }
 }
 
-/** The tenant unauthenticated requests without X-Tenant fall back to. */
+/**
+ * The tenant unauthenticated requests without X-Tenant fall back to, with its roles; and on a fresh
+ * database the first administrators (a generated password is printed this once).
+ */
 export async function ensureDefaultTenant(runtime: Runtime): Promise<void> {
   const slug = runtime.config.defaultTenant;
-  const { created } = await withTx(systemContext(runtime, null), (tx) =>
+  const { tenant, created } = await withTx(systemContext(runtime, null), (tx) =>
     ensureTenant(tx, { slug, name: slug === 'demo' ? 'Çarşı Demo Ambalaj' : slug }),
   );
   if (created) runtime.log.info({ tenant: slug }, 'default tenant created');
+  const admin = await bootstrapIdentity(runtime, tenant.id);
+  if (admin.created) {
+    process.stdout.write(
+      `\nFirst administrators created (platform, and super_admin of tenant "${slug}"):\n  email:    ${admin.email}\n` +
+        (admin.generatedPassword
+          ? `  password: ${admin.generatedPassword}\n  (shown once: note it, or set BOOTSTRAP_ADMIN_PASSWORD next time)\n`
+          : '  password: BOOTSTRAP_ADMIN_PASSWORD\n'),
+    );
+  }
 }

@@ -48,6 +48,11 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
     DATABASE_APP_URL: database.appUrl,
     CARSI_DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-test-secret-test-secret-0123',
+    // Tests sign in often from one address; the limits themselves are tested with low values.
+    RATE_LIMIT_AUTH_PER_MIN: '100000',
+    RATE_LIMIT_USER_PER_MIN: '100000',
+    BOOTSTRAP_ADMIN_EMAIL: 'admin@carsi.test',
+    BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!',
     ...env,
   });
 }

@@ -38,7 +38,7 @@ export async function grantAppPrivileges(client: ClientBase, roleName: string): 
     REVOKE ALL ON SCHEMA partitions FROM ${role};
     GRANT EXECUTE ON FUNCTION carsi_ensure_audit_partitions(integer) TO ${role};
     GRANT EXECUTE ON FUNCTION carsi_api_key_for_auth(uuid) TO ${role};
-    REVOKE UPDATE, DELETE, TRUNCATE ON login_failures FROM ${role};
+    REVOKE UPDATE, TRUNCATE ON login_failures FROM ${role};
     GRANT USAGE ON SCHEMA drizzle TO ${role};
     GRANT SELECT ON drizzle.__drizzle_migrations TO ${role};
     GRANT USAGE ON SCHEMA pgboss TO ${role};

@@ -103,3 +103,19 @@ export async function withTx<T>(
     client.release(broken ?? false);
   }
 }
+
+/**
+ * Runs `fn` inside the current write transaction as another tenant (or the platform, with null), then
+ * switches back. For platform work that must write a tenant's rows in the same transaction, such as
+ * creating a tenant together with its roles.
+ */
+export async function asTenant<T>(tx: Tx, tenantId: string | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const set = (id: string | null) =>
+    tx.client.query(`SELECT set_config('app.tenant_id', '${tenantLiteral(id)}', true)`);
+  await set(tenantId);
+  try {
+    return await fn({ ...tx, ctx: { ...tx.ctx, tenantId } });
+  } finally {
+    await set(tx.ctx.tenantId);
+  }
+}

@@ -27,12 +27,18 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID.test(id)) throw new AppError('request.invalid_cursor', 400, 'The cursor is not one this API issued.');
+  if (!UUID.test(id))
+    throw new AppError('request.invalid_cursor', 400, 'The cursor is not one this API issued.');
   return id;
 }
 
 /** Turns `limit + 1` rows into a page: the extra row only tells that there is a next page. */
-export function toPage<R, T>(rows: R[], limit: number, idOf: (row: R) => string, map: (row: R) => T): Page<T> {
+export function toPage<R, T>(
+  rows: R[],
+  limit: number,
+  idOf: (row: R) => string,
+  map: (row: R) => T,
+): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return {

@@ -19,10 +19,34 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
       },
       servers: [{ url: config.publicUrl }],
       components: {
-        parameters: {},
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Access token from POST /auth/login',
+          },
+          apiKey: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-API-Key',
+            description: 'ck_<id>_<secret> from POST /api-keys',
+          },
+        },
       },
       tags: [
         { name: 'tenancy', description: 'The current tenant' },
+        { name: 'auth', description: 'Sign-up, sign-in, sessions, password reset, email verification' },
+        {
+          name: 'me',
+          description: 'The signed-in user’s own account, sessions, two-factor authentication and data',
+        },
+        { name: 'users', description: 'Staff administration of users' },
+        { name: 'roles', description: 'Permissions and roles' },
+        { name: 'api-keys', description: 'System-to-system credentials' },
+        { name: 'audit', description: 'Audit log' },
+        { name: 'notifications', description: 'Outbound messages' },
+        { name: 'platform', description: 'Platform administration: tenants' },
         { name: 'system', description: 'Health, readiness and metrics' },
       ],
     },

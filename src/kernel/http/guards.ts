@@ -17,7 +17,9 @@ export function requirePermission(permission: string): Guard {
     const { actor } = request.ctx;
     if (!signedIn(actor)) return done(unauthenticated());
     if (!actor.permissions?.has(permission)) {
-      return done(new AppError('auth.forbidden', 403, `This needs the permission "${permission}".`, { permission }));
+      return done(
+        new AppError('auth.forbidden', 403, `This needs the permission "${permission}".`, { permission }),
+      );
     }
     done();
   };

@@ -1,5 +1,6 @@
 import zlib from 'node:zlib';
 import compress from '@fastify/compress';
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -8,7 +9,8 @@ import type { Config } from '../../config.js';
 import { AppError } from '../errors.js';
 
 /**
- * CORS allowlist, per-IP rate limit (shared through Redis when configured), compression. Security
+ * Cookies, CORS allowlist, rate limits per user, API key or address (shared through Redis when
+ * configured), compression. Security
  * headers are added with the request id (see security-headers.ts). Routes opt out of the rate limit
  * with `config: { rateLimit: false }` (the probes do).
  */
@@ -25,9 +27,24 @@ export async function registerProtection(
     maxAge: 600,
   });
 
+  await app.register(cookie);
+
+  // Route-level hooks run after the app's own onRequest hooks, so the caller is known by then: signed-in
+  // users and API keys are limited on their own counters, everyone else per address.
   await app.register(rateLimit, {
     global: true,
-    max: config.rateLimitIpPerMin,
+    keyGenerator: (request) => {
+      const { actor } = request.ctx;
+      if (actor.type === 'user') return `u:${actor.id}`;
+      if (actor.type === 'api_key') return `k:${actor.id}`;
+      return `ip:${request.ip}`;
+    },
+    max: (_request, key) =>
+      key.startsWith('u:')
+        ? config.rateLimitUserPerMin
+        : key.startsWith('k:')
+          ? config.rateLimitApiKeyPerMin
+          : config.rateLimitIpPerMin,
     timeWindow: 60_000,
     ...(redis ? { redis, nameSpace: 'carsi:rl:' } : {}),
     // A Redis outage must not take the API down with it.

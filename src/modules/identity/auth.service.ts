@@ -20,7 +20,7 @@ import {
   revokeUserSessions,
   startSession,
 } from './sessions.service.js';
-import { createUser, findUserByEmail, getUser, setPassword } from './users.service.js';
+import { createUser, findUserByEmail, getUser, setPassword, type UserView, viewOf } from './users.service.js';
 
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
 /** Failed sign-ins to one account within the window that lock it. */
@@ -70,7 +70,7 @@ export interface LoginInput {
 }
 
 export type LoginOutcome =
-  | { kind: 'tokens'; tokens: IssuedTokens; user: UserRow }
+  | { kind: 'tokens'; tokens: IssuedTokens; user: UserView }
   | { kind: 'mfa'; mfaToken: string }
   | { kind: 'denied'; error: AppError };
 
@@ -99,7 +99,12 @@ export async function login(tx: Tx, input: LoginInput): Promise<LoginOutcome> {
 
   const statusError = statusProblem(user);
   if (statusError) {
-    await audit(tx, { action: 'auth.login_refused', entityType: 'user', entityId: user.id, after: { status: user.status } });
+    await audit(tx, {
+      action: 'auth.login_refused',
+      entityType: 'user',
+      entityId: user.id,
+      after: { status: user.status },
+    });
     return { kind: 'denied', error: statusError };
   }
 
@@ -125,7 +130,10 @@ export async function completeMfaLogin(tx: Tx, mfaToken: string, code: string): 
   const accepted = await verifySecondFactor(tx, user, code);
   if (!accepted) {
     await audit(tx, { action: 'auth.mfa_failed', entityType: 'user', entityId: user.id });
-    return { kind: 'denied', error: new AppError('auth.invalid_mfa_code', 401, 'The code is incorrect or was already used.') };
+    return {
+      kind: 'denied',
+      error: new AppError('auth.invalid_mfa_code', 401, 'The code is incorrect or was already used.'),
+    };
   }
   await consumeOneTimeToken(tx, decoded.token, 'mfa_login');
   const statusError = statusProblem(user);
@@ -143,7 +151,7 @@ async function completeLogin(tx: Tx, user: UserRow, remember: boolean): Promise<
     entityId: user.id,
     after: { sessionId: tokens.sessionId, newDevice, mfaSetupRequired: tokens.mfaSetupRequired },
   });
-  return { kind: 'tokens', tokens, user };
+  return { kind: 'tokens', tokens, user: await viewOf(tx, user) };
 }
 
 function statusProblem(user: UserRow): AppError | null {
@@ -151,7 +159,11 @@ function statusProblem(user: UserRow): AppError | null {
     case 'active':
       return null;
     case 'pending_verification':
-      return new AppError('auth.email_not_verified', 403, 'Confirm your email address first; we sent you a link.');
+      return new AppError(
+        'auth.email_not_verified',
+        403,
+        'Confirm your email address first; we sent you a link.',
+      );
     case 'pending_approval':
       return new AppError('auth.pending_approval', 403, 'Your account is waiting for approval.');
     default:
@@ -175,7 +187,9 @@ async function isLocked(tx: Tx, key: string): Promise<boolean> {
 }
 
 async function recordFailure(tx: Tx, key: string): Promise<void> {
-  await tx.db.insert(loginFailures).values({ tenantId: tx.ctx.tenantId, id: uuidv7(), emailKey: key, ip: tx.ctx.ip });
+  await tx.db
+    .insert(loginFailures)
+    .values({ tenantId: tx.ctx.tenantId, id: uuidv7(), emailKey: key, ip: tx.ctx.ip });
 }
 
 // The second-factor token also carries the "remember me" choice of the first step.
@@ -199,7 +213,12 @@ export async function logout(tx: Tx, sessionId: string): Promise<void> {
 
 export async function logoutAll(tx: Tx, userId: string): Promise<number> {
   const ended = await revokeUserSessions(tx, userId, 'logout_all');
-  await audit(tx, { action: 'auth.logout_all', entityType: 'user', entityId: userId, after: { sessions: ended } });
+  await audit(tx, {
+    action: 'auth.logout_all',
+    entityType: 'user',
+    entityId: userId,
+    after: { sessions: ended },
+  });
   return ended;
 }
 
@@ -214,7 +233,8 @@ export async function forgotPassword(tx: Tx, email: string): Promise<void> {
 /** Sets a new password from a reset (or invitation) link; ends every session of the user. */
 export async function resetPassword(tx: Tx, token: string, password: string): Promise<void> {
   const userId = await consumeOneTimeToken(tx, token, 'reset_password');
-  if (!userId) throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
+  if (!userId)
+    throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
   const user = await getUser(tx, userId);
   await setPassword(tx, user, password);
   // Following the emailed link proves the address too.
@@ -222,21 +242,36 @@ export async function resetPassword(tx: Tx, token: string, password: string): Pr
     await tx.db.update(users).set({ emailVerifiedAt: new Date() }).where(eq(users.id, user.id));
   }
   const ended = await revokeUserSessions(tx, user.id, 'password_reset');
-  await audit(tx, { action: 'auth.password_reset', entityType: 'user', entityId: user.id, after: { sessionsEnded: ended } });
+  await audit(tx, {
+    action: 'auth.password_reset',
+    entityType: 'user',
+    entityId: user.id,
+    after: { sessionsEnded: ended },
+  });
 }
 
 export async function verifyEmail(tx: Tx, token: string): Promise<void> {
   const userId = await consumeOneTimeToken(tx, token, 'verify_email');
-  if (!userId) throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
+  if (!userId)
+    throw new AppError('auth.invalid_token', 400, 'The link is invalid, used or expired; ask for a new one.');
   const user = await getUser(tx, userId);
   const auth = (await getCurrentTenantSettings(tx)).auth ?? {};
   const status =
-    user.status === 'pending_verification' ? (auth.requireApproval ? 'pending_approval' : 'active') : user.status;
+    user.status === 'pending_verification'
+      ? auth.requireApproval
+        ? 'pending_approval'
+        : 'active'
+      : user.status;
   await tx.db
     .update(users)
     .set({ emailVerifiedAt: new Date(), status, updatedAt: new Date() })
     .where(eq(users.id, user.id));
-  await audit(tx, { action: 'auth.email_verified', entityType: 'user', entityId: user.id, after: { status } });
+  await audit(tx, {
+    action: 'auth.email_verified',
+    entityType: 'user',
+    entityId: user.id,
+    after: { status },
+  });
 }
 
 /** Sends a new verification link when the address is still unverified; says nothing either way. */

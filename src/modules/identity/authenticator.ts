@@ -4,9 +4,9 @@ import type { FastifyRequest } from 'fastify';
 import { withTx } from '../../db/tx.js';
 import { type Actor, type Runtime, systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
-import { accessTokensOf } from './sessions.service.js';
-import { permissionsFor, RolePermissionCache } from './roles.service.js';
+import { permissionsFor, type RolePermissionCache, rolePermissionCacheOf } from './roles.service.js';
 import { hashToken, sameHash } from './secrets.js';
+import { accessTokensOf } from './sessions.service.js';
 
 export const ACCESS_COOKIE = 'carsi_access';
 export const REFRESH_COOKIE = 'carsi_refresh';
@@ -43,7 +43,7 @@ export class Authenticator {
   readonly roles: RolePermissionCache;
 
   constructor(private readonly runtime: Runtime) {
-    this.roles = new RolePermissionCache(runtime);
+    this.roles = rolePermissionCacheOf(runtime);
   }
 
   /** The identity, synchronously when possible (a token whose tenant's roles are cached); null when anonymous. */
@@ -51,7 +51,8 @@ export class Authenticator {
     const authorization = request.headers.authorization;
     if (typeof authorization === 'string' && authorization !== '') {
       const match = /^Bearer ([\w.-]+)$/.exec(authorization);
-      if (!match) throw new AppError('auth.invalid_token', 401, 'Authorization must be "Bearer <access token>".');
+      if (!match)
+        throw new AppError('auth.invalid_token', 401, 'Authorization must be "Bearer <access token>".');
       return this.fromAccessToken(match[1]!, 'bearer');
     }
     const apiKey = request.headers['x-api-key'];
@@ -82,7 +83,10 @@ export class Authenticator {
     if (!match) throw badKey();
     const [, keyId, secret] = match as unknown as [string, string, string];
     // The key names its tenant: it is found before any tenant is set, through a narrow definer function.
-    const { rows } = await this.runtime.db.pool.query<ApiKeyRecord>('SELECT * FROM carsi_api_key_for_auth($1)', [keyId]);
+    const { rows } = await this.runtime.db.pool.query<ApiKeyRecord>(
+      'SELECT * FROM carsi_api_key_for_auth($1)',
+      [keyId],
+    );
     const key = rows[0];
     if (!key || !sameHash(key.secret_hash, hashToken(secret))) throw badKey();
     if (key.revoked_at || (key.expires_at && key.expires_at.getTime() <= Date.now())) throw badKey();

@@ -48,7 +48,8 @@ export interface MfaSetup {
 
 /** Starts (or restarts) setting up an authenticator app; takes effect only once enabled with a code. */
 export async function setupMfa(tx: Tx, user: UserRow): Promise<MfaSetup> {
-  if (user.mfaEnabledAt) throw new AppError('auth.mfa_already_enabled', 409, 'Two-factor authentication is already on.');
+  if (user.mfaEnabledAt)
+    throw new AppError('auth.mfa_already_enabled', 409, 'Two-factor authentication is already on.');
   const secret = new Secret({ size: 20 }).base32;
   await tx.db.update(users).set({ mfaSecret: secret, updatedAt: new Date() }).where(eq(users.id, user.id));
   return { secret, otpauthUrl: totpFor(user, secret).toString() };
@@ -56,10 +57,12 @@ export async function setupMfa(tx: Tx, user: UserRow): Promise<MfaSetup> {
 
 /** Turns two-factor authentication on with a first valid code; returns the recovery codes, shown once. */
 export async function enableMfa(tx: Tx, user: UserRow, code: string): Promise<string[]> {
-  if (user.mfaEnabledAt) throw new AppError('auth.mfa_already_enabled', 409, 'Two-factor authentication is already on.');
+  if (user.mfaEnabledAt)
+    throw new AppError('auth.mfa_already_enabled', 409, 'Two-factor authentication is already on.');
   if (!user.mfaSecret) throw new AppError('auth.mfa_not_set_up', 409, 'Start with POST /me/2fa/setup.');
   const step = matchingStep(user, user.mfaSecret, code);
-  if (step === null) throw new AppError('auth.invalid_mfa_code', 400, 'The code is incorrect.', { field: 'code' });
+  if (step === null)
+    throw new AppError('auth.invalid_mfa_code', 400, 'The code is incorrect.', { field: 'code' });
   const codes = newRecoveryCodes();
   await tx.db
     .update(users)
@@ -75,15 +78,26 @@ export async function enableMfa(tx: Tx, user: UserRow, code: string): Promise<st
 }
 
 /** Turns two-factor authentication off, after a current code, a recovery code or the password. */
-export async function disableMfa(tx: Tx, user: UserRow, proof: { code?: string; password?: string }): Promise<void> {
-  if (!user.mfaEnabledAt) throw new AppError('auth.mfa_not_enabled', 409, 'Two-factor authentication is off.');
+export async function disableMfa(
+  tx: Tx,
+  user: UserRow,
+  proof: { code?: string; password?: string },
+): Promise<void> {
+  if (!user.mfaEnabledAt)
+    throw new AppError('auth.mfa_not_enabled', 409, 'Two-factor authentication is off.');
   const proven =
     (proof.code !== undefined && (await verifySecondFactor(tx, user, proof.code))) ||
     (proof.password !== undefined && (await verifyPassword(user.passwordHash, proof.password)));
   if (!proven) throw new AppError('auth.confirmation_failed', 403, 'The code or password is incorrect.');
   await tx.db
     .update(users)
-    .set({ mfaSecret: null, mfaEnabledAt: null, mfaLastStep: null, mfaRecoveryHashes: [], updatedAt: new Date() })
+    .set({
+      mfaSecret: null,
+      mfaEnabledAt: null,
+      mfaLastStep: null,
+      mfaRecoveryHashes: [],
+      updatedAt: new Date(),
+    })
     .where(eq(users.id, user.id));
   await audit(tx, { action: 'auth.mfa_disabled', entityType: 'user', entityId: user.id });
 }

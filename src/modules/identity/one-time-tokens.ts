@@ -15,7 +15,13 @@ export async function issueOneTimeToken(tx: Tx, user: UserRow, purpose: OneTimeP
   await tx.db
     .update(oneTimeTokens)
     .set({ usedAt: new Date() })
-    .where(and(eq(oneTimeTokens.userId, user.id), eq(oneTimeTokens.purpose, purpose), isNull(oneTimeTokens.usedAt)));
+    .where(
+      and(
+        eq(oneTimeTokens.userId, user.id),
+        eq(oneTimeTokens.purpose, purpose),
+        isNull(oneTimeTokens.usedAt),
+      ),
+    );
   const token = randomToken();
   await tx.db.insert(oneTimeTokens).values({
     tenantId: user.tenantId,
@@ -29,7 +35,11 @@ export async function issueOneTimeToken(tx: Tx, user: UserRow, purpose: OneTimeP
 }
 
 /** Marks the token used and returns its user id; undefined when unknown, used, expired or for another purpose. */
-export async function consumeOneTimeToken(tx: Tx, token: string, purpose: OneTimePurpose): Promise<string | undefined> {
+export async function consumeOneTimeToken(
+  tx: Tx,
+  token: string,
+  purpose: OneTimePurpose,
+): Promise<string | undefined> {
   if (token.length > 200) return undefined;
   const [row] = await tx.db
     .update(oneTimeTokens)
@@ -47,7 +57,11 @@ export async function consumeOneTimeToken(tx: Tx, token: string, purpose: OneTim
 }
 
 /** Looks at an unexpired, unused token without using it up (the second-factor step may be retried). */
-export async function peekOneTimeToken(tx: Tx, token: string, purpose: OneTimePurpose): Promise<string | undefined> {
+export async function peekOneTimeToken(
+  tx: Tx,
+  token: string,
+  purpose: OneTimePurpose,
+): Promise<string | undefined> {
   if (token.length > 200) return undefined;
   const [row] = await tx.db
     .select({ userId: oneTimeTokens.userId })

@@ -61,8 +61,10 @@ export async function createRole(tx: Tx, input: RoleInput): Promise<RoleRow> {
     })
     .onConflictDoNothing({ target: [roles.tenantId, roles.key] })
     .returning();
-  if (!row) throw new AppError('roles.key_taken', 409, `A role "${input.key}" already exists.`, { field: 'key' });
+  if (!row)
+    throw new AppError('roles.key_taken', 409, `A role "${input.key}" already exists.`, { field: 'key' });
   await audit(tx, { action: 'role.created', entityType: 'role', entityId: row.id, after: row });
+  rolePermissionCacheOf(tx.ctx.runtime).invalidate(tenantId);
   return row;
 }
 
@@ -88,16 +90,19 @@ export async function updateRole(tx: Tx, id: string, changes: RoleChanges): Prom
     .where(eq(roles.id, id))
     .returning();
   await audit(tx, { action: 'role.updated', entityType: 'role', entityId: id, before, after });
+  rolePermissionCacheOf(tx.ctx.runtime).invalidate(before.tenantId);
   return after!;
 }
 
 export async function deleteRole(tx: Tx, id: string): Promise<void> {
   const role = await getRole(tx, id);
-  if (role.builtIn) throw new AppError('roles.built_in', 409, 'Built-in roles can be edited but not deleted.');
+  if (role.builtIn)
+    throw new AppError('roles.built_in', 409, 'Built-in roles can be edited but not deleted.');
   const [holder] = await tx.db.select().from(userRoles).where(eq(userRoles.roleId, id)).limit(1);
   if (holder) throw new AppError('roles.in_use', 409, 'Users still hold this role; take it from them first.');
   await tx.db.delete(roles).where(eq(roles.id, id));
   await audit(tx, { action: 'role.deleted', entityType: 'role', entityId: id, before: role });
+  rolePermissionCacheOf(tx.ctx.runtime).invalidate(role.tenantId);
 }
 
 /** The roles with these keys, checked to exist and to suit users of `audience`. */
@@ -223,9 +228,23 @@ export class RolePermissionCache {
 }
 
 /** Union of the permissions of `roleKeys` in a tenant's map. */
-export function permissionsFor(map: Map<string, ReadonlySet<string>>, roleKeys: readonly string[]): Set<string> {
+export function permissionsFor(
+  map: Map<string, ReadonlySet<string>>,
+  roleKeys: readonly string[],
+): Set<string> {
   const result = new Set<string>();
   for (const key of roleKeys) for (const permission of map.get(key) ?? []) result.add(permission);
   return result;
 }
 
+const caches = new WeakMap<Runtime, RolePermissionCache>();
+
+/** The process's one cache, so a role edited here is seen at once by the next request here. */
+export function rolePermissionCacheOf(runtime: Runtime): RolePermissionCache {
+  let cache = caches.get(runtime);
+  if (!cache) {
+    cache = new RolePermissionCache(runtime);
+    caches.set(runtime, cache);
+  }
+  return cache;
+}

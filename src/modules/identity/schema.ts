@@ -17,7 +17,13 @@ import { tenantIdColumn, tenantIsolation, tenantOrPlatformIsolation } from '../.
 export const USER_KINDS = ['staff', 'customer', 'platform'] as const;
 export type UserKind = (typeof USER_KINDS)[number];
 
-export const USER_STATUSES = ['active', 'pending_verification', 'pending_approval', 'deactivated', 'erased'] as const;
+export const USER_STATUSES = [
+  'active',
+  'pending_verification',
+  'pending_approval',
+  'deactivated',
+  'erased',
+] as const;
 export type UserStatus = (typeof USER_STATUSES)[number];
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -46,10 +52,7 @@ export const users = pgTable(
     mfaEnabledAt: timestamp('mfa_enabled_at', { withTimezone: true }),
     /** The last TOTP time step accepted, so a code cannot be used twice. */
     mfaLastStep: bigint('mfa_last_step', { mode: 'number' }),
-    mfaRecoveryHashes: text('mfa_recovery_hashes')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    mfaRecoveryHashes: text('mfa_recovery_hashes').array().notNull().default(sql`'{}'::text[]`),
     lastLoginAt: timestamp('last_login_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -160,10 +163,7 @@ export const roles = pgTable(
     name: text('name').notNull(),
     description: text('description').notNull().default(''),
     audience: text('audience', { enum: ROLE_AUDIENCES }).notNull(),
-    permissions: text('permissions')
-      .array()
-      .notNull()
-      .default(sql`'{}'::text[]`),
+    permissions: text('permissions').array().notNull().default(sql`'{}'::text[]`),
     builtIn: boolean('built_in').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

@@ -56,7 +56,10 @@ export async function startSession(tx: Tx, user: UserRow, options: SessionOption
       expiresAt,
     })
     .returning();
-  await tx.db.update(users).set({ lastLoginAt: new Date(now) }).where(eq(users.id, user.id));
+  await tx.db
+    .update(users)
+    .set({ lastLoginAt: new Date(now) })
+    .where(eq(users.id, user.id));
   return issueTokens(tx, user, session!);
 }
 
@@ -114,7 +117,11 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
     .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
     .returning();
   if (!claimed) {
-    const [known] = await tx.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, tokenHash)).limit(1);
+    const [known] = await tx.db
+      .select()
+      .from(refreshTokens)
+      .where(eq(refreshTokens.tokenHash, tokenHash))
+      .limit(1);
     if (!known) return { ok: false, reason: 'unknown' };
     const session = await revokeSession(tx, known.sessionId, 'refresh_reuse');
     await audit(tx, {
@@ -125,7 +132,11 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
     });
     return { ok: false, reason: 'reused' };
   }
-  const [session] = await tx.db.select().from(authSessions).where(eq(authSessions.id, claimed.sessionId)).limit(1);
+  const [session] = await tx.db
+    .select()
+    .from(authSessions)
+    .where(eq(authSessions.id, claimed.sessionId))
+    .limit(1);
   if (!session || session.revokedAt) return { ok: false, reason: 'revoked' };
   if (session.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
   const [user] = await tx.db.select().from(users).where(eq(users.id, session.userId)).limit(1);
@@ -135,7 +146,11 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
 }
 
 /** Ends one session; returns it (or undefined when unknown). */
-export async function revokeSession(tx: Tx, sessionId: string, reason: string): Promise<AuthSessionRow | undefined> {
+export async function revokeSession(
+  tx: Tx,
+  sessionId: string,
+  reason: string,
+): Promise<AuthSessionRow | undefined> {
   const [session] = await tx.db
     .update(authSessions)
     .set({ revokedAt: new Date(), revokedReason: reason })
@@ -171,7 +186,11 @@ export async function activeSessions(tx: Tx, userId: string): Promise<AuthSessio
     .select()
     .from(authSessions)
     .where(
-      and(eq(authSessions.userId, userId), isNull(authSessions.revokedAt), gt(authSessions.expiresAt, new Date())),
+      and(
+        eq(authSessions.userId, userId),
+        isNull(authSessions.revokedAt),
+        gt(authSessions.expiresAt, new Date()),
+      ),
     )
     .orderBy(desc(authSessions.createdAt));
 }

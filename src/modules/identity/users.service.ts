@@ -47,7 +47,11 @@ export async function viewOf(tx: Tx, user: UserRow): Promise<UserView> {
 
 /** The user of the transaction's tenant (or the platform, with no tenant) with this email. */
 export async function findUserByEmail(tx: Tx, email: string): Promise<UserRow | undefined> {
-  const [row] = await tx.db.select().from(users).where(eq(users.emailKey, emailKey(email))).limit(1);
+  const [row] = await tx.db
+    .select()
+    .from(users)
+    .where(eq(users.emailKey, emailKey(email)))
+    .limit(1);
   return row;
 }
 
@@ -77,7 +81,9 @@ export async function createUser(tx: Tx, input: NewUser): Promise<UserRow> {
     if (problem) throw weakPassword(problem);
   }
   const roleRows =
-    input.kind === 'platform' ? [] : await rolesByKeys(tx, input.roles ?? [], input.kind === 'staff' ? 'staff' : 'customer');
+    input.kind === 'platform'
+      ? []
+      : await rolesByKeys(tx, input.roles ?? [], input.kind === 'staff' ? 'staff' : 'customer');
   const [row] = await tx.db
     .insert(users)
     .values({
@@ -95,8 +101,11 @@ export async function createUser(tx: Tx, input: NewUser): Promise<UserRow> {
     })
     .onConflictDoNothing()
     .returning();
-  if (!row) throw new AppError('users.email_taken', 409, 'An account with this email already exists.', { field: 'email' });
-  await assignRoles(tx, row.id, roleRows);
+  if (!row)
+    throw new AppError('users.email_taken', 409, 'An account with this email already exists.', {
+      field: 'email',
+    });
+  if (input.kind !== 'platform') await assignRoles(tx, row.id, roleRows);
   await audit(tx, {
     action: 'user.created',
     entityType: 'user',
@@ -125,7 +134,10 @@ export async function listUsers(tx: Tx, query: UserListQuery): Promise<UserRow[]
     // Both spellings of the Turkish i: ILIKE folds ASCII case, the variants cover İ/ı.
     const variants = [...new Set([pattern, turkishUpper(pattern), turkishLower(pattern)])];
     filters.push(
-      or(...variants.flatMap((p) => [ilike(users.name, p), ilike(users.email, p)]), ilike(users.emailKey, `%${escapeLike(emailKey(query.q))}%`))!,
+      or(
+        ...variants.flatMap((p) => [ilike(users.name, p), ilike(users.email, p)]),
+        ilike(users.emailKey, `%${escapeLike(emailKey(query.q))}%`),
+      )!,
     );
   }
   return tx.db
@@ -164,10 +176,25 @@ export async function updateUser(tx: Tx, id: string, changes: UserChanges): Prom
   return after!;
 }
 
-export async function setUserStatus(tx: Tx, id: string, status: UserStatus, action: string): Promise<UserRow> {
+export async function setUserStatus(
+  tx: Tx,
+  id: string,
+  status: UserStatus,
+  action: string,
+): Promise<UserRow> {
   const before = await getUser(tx, id);
-  const [after] = await tx.db.update(users).set({ status, updatedAt: new Date() }).where(eq(users.id, id)).returning();
-  await audit(tx, { action, entityType: 'user', entityId: id, before: { status: before.status }, after: { status } });
+  const [after] = await tx.db
+    .update(users)
+    .set({ status, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  await audit(tx, {
+    action,
+    entityType: 'user',
+    entityId: id,
+    before: { status: before.status },
+    after: { status },
+  });
   return after!;
 }
 
@@ -204,7 +231,14 @@ export function weakPassword(problem: string): AppError {
 
 /** Fields safe to keep in the audit log. */
 export function publicFields(user: UserRow) {
-  return { email: user.email, name: user.name, kind: user.kind, status: user.status, locale: user.locale, phone: user.phone };
+  return {
+    email: user.email,
+    name: user.name,
+    kind: user.kind,
+    status: user.status,
+    locale: user.locale,
+    phone: user.phone,
+  };
 }
 
 function escapeLike(value: string): string {

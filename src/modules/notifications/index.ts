@@ -1,2 +1,3 @@
-export { type EmailMessage, listMessages, MESSAGE_QUEUED, markStored, queueEmail } from './service.js';
+export { registerNotificationJobs } from './jobs.js';
 export { type OutboundMessageRow, outboundMessages } from './schema.js';
+export { type EmailMessage, listMessages, MESSAGE_QUEUED, markStored, queueEmail } from './service.js';

@@ -1,7 +1,18 @@
 export { TenantProfile } from './contracts.js';
-export { type ResolvedTenant, TENANT_CACHE_TTL_MS, TenantDirectory } from './resolution.js';
+export {
+  type ResolvedTenant,
+  TENANT_CACHE_TTL_MS,
+  TenantDirectory,
+  tenantDirectoryOf,
+} from './resolution.js';
 export { tenancyRoutes } from './routes.js';
-export { type TenantAuthSettings, type TenantRow, type TenantSettings, type TenantStatus, tenants } from './schema.js';
+export {
+  type TenantAuthSettings,
+  type TenantRow,
+  type TenantSettings,
+  type TenantStatus,
+  tenants,
+} from './schema.js';
 export {
   type CreateTenantInput,
   createTenant,
@@ -9,4 +20,9 @@ export {
   findTenantBySlug,
   getCurrentTenantProfile,
   getCurrentTenantSettings,
+  getTenant,
+  listTenants,
+  type TenantChanges,
+  toProfile,
+  updateTenant,
 } from './service.js';

@@ -1,11 +1,12 @@
+import { eq } from 'drizzle-orm';
 import { withTx } from '../../db/tx.js';
 import type { Runtime } from '../../kernel/context.js';
 import { systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
-import type { TenantRow } from './schema.js';
-import { findTenantBySlug } from './service.js';
+import { type TenantRow, tenants } from './schema.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** How long a resolved tenant is trusted before it is read again; a suspension takes effect within it. */
 export const TENANT_CACHE_TTL_MS = 5_000;
@@ -16,53 +17,91 @@ export interface ResolvedTenant {
   status: TenantRow['status'];
 }
 
+type Entry = { tenant: ResolvedTenant | null; expiresAt: number };
+
 /**
- * Maps a slug to its tenant for every request. Tenants change rarely and are read on every call, so a
- * resolved tenant is kept for a few seconds instead of being queried again per request.
+ * Maps a slug (from `X-Tenant`) or an id (from credentials) to its tenant for every request. Tenants
+ * change rarely and are read on every call, so a resolved tenant is kept for a few seconds instead of
+ * being queried per request; changes made in this process are seen at once (`invalidate`).
  */
 export class TenantDirectory {
-  private readonly cache = new Map<string, { tenant: ResolvedTenant | null; expiresAt: number }>();
+  private readonly bySlug = new Map<string, Entry>();
+  private readonly byId = new Map<string, Entry>();
 
   constructor(private readonly runtime: Runtime) {}
 
   /** The active tenant for `slug`, or a 404/403 problem. */
   async resolve(slug: string): Promise<ResolvedTenant> {
-    return this.resolveCached(slug) ?? checked(slug, SLUG.test(slug) ? await this.lookup(slug) : null);
+    return (
+      this.resolveCached(slug) ?? checked(slug, SLUG.test(slug) ? await this.lookup('slug', slug) : null)
+    );
   }
 
-  /**
-   * The same answer without waiting when the slug was resolved moments ago (the common case), so the
-   * per-request hook stays synchronous; undefined when the tenant must be read.
-   */
+  /** The same answer without waiting when the slug was resolved moments ago (the common case). */
   resolveCached(slug: string): ResolvedTenant | undefined {
-    const cached = this.cache.get(slug);
-    if (!cached || cached.expiresAt <= Date.now()) return undefined;
-    return checked(slug, cached.tenant);
+    const cached = fresh(this.bySlug.get(slug));
+    return cached === undefined ? undefined : checked(slug, cached);
   }
 
-  /** Forget what was cached, so the next request reads the tenant again (after a status change). */
-  invalidate(slug?: string): void {
-    if (slug) this.cache.delete(slug);
-    else this.cache.clear();
+  /** The active tenant with this id (credentials name tenants by id), or a 404/403 problem. */
+  async resolveId(id: string): Promise<ResolvedTenant> {
+    return this.resolveIdCached(id) ?? checked(id, UUID.test(id) ? await this.lookup('id', id) : null);
   }
 
-  private async lookup(slug: string): Promise<ResolvedTenant | null> {
-    const now = Date.now();
-    const row = await withTx(systemContext(this.runtime, null), (tx) => findTenantBySlug(tx, slug), {
-      readOnly: true,
-    });
-    const tenant = row ? { id: row.id, slug: row.slug, status: row.status } : null;
-    // Unknown slugs are cached too, so a flood of bad X-Tenant values cannot turn into a flood of queries.
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(slug, { tenant, expiresAt: now + TENANT_CACHE_TTL_MS });
+  resolveIdCached(id: string): ResolvedTenant | undefined {
+    const cached = fresh(this.byId.get(id));
+    return cached === undefined ? undefined : checked(id, cached);
+  }
+
+  /** Forget what was cached, so the next request reads the tenant again (after a change). */
+  invalidate(): void {
+    this.bySlug.clear();
+    this.byId.clear();
+  }
+
+  private async lookup(by: 'slug' | 'id', value: string): Promise<ResolvedTenant | null> {
+    const row = await withTx(
+      systemContext(this.runtime, null),
+      async (tx) => {
+        const [found] = await tx.db
+          .select({ id: tenants.id, slug: tenants.slug, status: tenants.status })
+          .from(tenants)
+          .where(by === 'slug' ? eq(tenants.slug, value) : eq(tenants.id, value))
+          .limit(1);
+        return found;
+      },
+      { readOnly: true },
+    );
+    const tenant = row ?? null;
+    // Unknown values are cached too, so a flood of bad X-Tenant values cannot turn into a flood of queries.
+    if (this.bySlug.size + this.byId.size > 10_000) this.invalidate();
+    const entry = { tenant, expiresAt: Date.now() + TENANT_CACHE_TTL_MS };
+    if (by === 'slug') this.bySlug.set(value, entry);
+    else this.byId.set(value, entry);
     return tenant;
   }
 }
 
-function checked(slug: string, tenant: ResolvedTenant | null): ResolvedTenant {
-  if (!tenant) throw new AppError('tenant.not_found', 404, `No tenant "${slug.slice(0, 64)}".`);
+function fresh(entry: Entry | undefined): ResolvedTenant | null | undefined {
+  return entry && entry.expiresAt > Date.now() ? entry.tenant : undefined;
+}
+
+function checked(name: string, tenant: ResolvedTenant | null): ResolvedTenant {
+  if (!tenant) throw new AppError('tenant.not_found', 404, `No tenant "${name.slice(0, 64)}".`);
   if (tenant.status === 'suspended') {
-    throw new AppError('tenant.suspended', 403, `The tenant "${slug}" is suspended.`);
+    throw new AppError('tenant.suspended', 403, `The tenant "${tenant.slug}" is suspended.`);
   }
   return tenant;
+}
+
+const directories = new WeakMap<Runtime, TenantDirectory>();
+
+/** The process's one directory, so every part of it sees the same cache and its invalidations. */
+export function tenantDirectoryOf(runtime: Runtime): TenantDirectory {
+  let directory = directories.get(runtime);
+  if (!directory) {
+    directory = new TenantDirectory(runtime);
+    directories.set(runtime, directory);
+  }
+  return directory;
 }

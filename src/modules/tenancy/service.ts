@@ -1,11 +1,12 @@
-import { eq, sql } from 'drizzle-orm';
+import { desc, eq, lt, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { preparedQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
 import type { TenantProfile } from './contracts.js';
-import { type TenantRow, type TenantSettings, tenants } from './schema.js';
+import { tenantDirectoryOf } from './resolution.js';
+import { type TenantRow, type TenantSettings, type TenantStatus, tenants } from './schema.js';
 
 export const DEFAULT_CURRENCY = 'TRY';
 export const DEFAULT_LOCALE = 'tr-TR';
@@ -98,5 +99,63 @@ async function insertTenant(tx: Tx, input: CreateTenantInput): Promise<TenantRow
     .onConflictDoNothing({ target: tenants.slug })
     .returning();
   if (row) await audit(tx, { action: 'tenant.created', entityType: 'tenant', entityId: row.id, after: row });
+  return row;
+}
+
+export interface TenantChanges {
+  name?: string | undefined;
+  status?: TenantStatus | undefined;
+  plan?: string | undefined;
+  settings?: TenantSettings | undefined;
+}
+
+/** A platform-level change; settings are merged one level deep (a key set to null is removed). */
+export async function updateTenant(tx: Tx, id: string, changes: TenantChanges): Promise<TenantRow> {
+  const [before] = await tx.db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  if (!before) throw new AppError('tenant.not_found', 404, 'No such tenant.');
+  const settings =
+    changes.settings === undefined ? undefined : mergeSettings(before.settings, changes.settings);
+  const [after] = await tx.db
+    .update(tenants)
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(changes.plan !== undefined ? { plan: changes.plan } : {}),
+      ...(settings !== undefined ? { settings } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(tenants.id, id))
+    .returning();
+  await audit(tx, { action: 'tenant.updated', entityType: 'tenant', entityId: id, before, after });
+  tenantDirectoryOf(tx.ctx.runtime).invalidate();
+  return after!;
+}
+
+function mergeSettings(current: TenantSettings, changes: TenantSettings): TenantSettings {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete merged[key];
+    else if (typeof value === 'object' && !Array.isArray(value) && typeof merged[key] === 'object') {
+      merged[key] = { ...(merged[key] as object), ...(value as object) };
+    } else merged[key] = value;
+  }
+  return merged as TenantSettings;
+}
+
+export async function listTenants(
+  tx: Tx,
+  query: { limit: number; after?: string | undefined },
+): Promise<TenantRow[]> {
+  return tx.db
+    .select()
+    .from(tenants)
+    .where(query.after ? lt(tenants.id, query.after) : undefined)
+    .orderBy(desc(tenants.id))
+    .limit(query.limit + 1);
+}
+
+export async function getTenant(tx: Tx, id: string): Promise<TenantRow> {
+  const [row] = await tx.db.select().from(tenants).where(eq(tenants.id, id)).limit(1);
+  if (!row) throw new AppError('tenant.not_found', 404, 'No such tenant.');
   return row;
 }

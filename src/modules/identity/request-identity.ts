@@ -1,0 +1,89 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Runtime } from '../../kernel/context.js';
+import { AppError } from '../../kernel/errors.js';
+import { type ResolvedTenant, tenantDirectoryOf } from '../tenancy/index.js';
+import { Authenticator, CSRF_COOKIE, CSRF_HEADER, type Identity } from './authenticator.js';
+import { sameHash } from './secrets.js';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export interface RequestIdentityOptions {
+  apiPrefix: string;
+  /** Routes under this prefix are the platform's: they run with no tenant. */
+  platformPrefix: string;
+  defaultTenant: string;
+}
+
+/**
+ * The onRequest hook that decides who is calling and for which tenant:
+ * credentials (access token, cookie, API key) → their tenant; else `X-Tenant`; else the default.
+ * Credentials of tenant A sent with `X-Tenant: B` are refused. Cookie sessions must echo the CSRF
+ * cookie in `X-CSRF-Token` on state-changing requests. Synchronous when everything is cached.
+ */
+export function requestIdentityHook(runtime: Runtime, options: RequestIdentityOptions) {
+  const authenticator = new Authenticator(runtime);
+  const tenants = tenantDirectoryOf(runtime);
+
+  const settle = (
+    request: FastifyRequest,
+    identity: Identity | null,
+  ): ResolvedTenant | Promise<ResolvedTenant> | null => {
+    if (identity) {
+      request.ctx.actor = identity.actor;
+      if (identity.actor.via === 'cookie' && !SAFE_METHODS.has(request.method)) checkCsrf(request);
+    }
+    // Platform routes, and platform administrators anywhere, run with no tenant.
+    if (request.url.startsWith(options.platformPrefix) || identity?.tenantId === null) return null;
+    const header = request.headers['x-tenant'];
+    const slug = typeof header === 'string' && header !== '' ? header : undefined;
+    if (identity?.tenantId) {
+      const tenantId = identity.tenantId;
+      const check = (tenant: ResolvedTenant) => {
+        if (slug !== undefined && slug !== tenant.slug) {
+          throw new AppError(
+            'auth.tenant_mismatch',
+            401,
+            'The credentials belong to another tenant than X-Tenant names.',
+          );
+        }
+        return tenant;
+      };
+      const cached = tenants.resolveIdCached(tenantId);
+      return cached ? check(cached) : tenants.resolveId(tenantId).then(check);
+    }
+    const name = slug ?? options.defaultTenant;
+    return tenants.resolveCached(name) ?? tenants.resolve(name);
+  };
+
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    if (!request.url.startsWith(options.apiPrefix)) return done();
+    const apply = (tenant: ResolvedTenant | null) => {
+      request.ctx.tenantId = tenant?.id ?? null;
+      done();
+    };
+    try {
+      const identity = authenticator.identify(request);
+      if (identity instanceof Promise) {
+        identity.then((id) => settle(request, id)).then(apply, done);
+        return;
+      }
+      const tenant = settle(request, identity);
+      if (tenant instanceof Promise) tenant.then(apply, done);
+      else apply(tenant);
+    } catch (error) {
+      done(error as Error);
+    }
+  };
+}
+
+function checkCsrf(request: FastifyRequest): void {
+  const header = request.headers[CSRF_HEADER];
+  const cookie = request.cookies?.[CSRF_COOKIE];
+  if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
+    throw new AppError(
+      'auth.csrf',
+      403,
+      `Send the ${CSRF_COOKIE} cookie's value in the X-CSRF-Token header.`,
+    );
+  }
+}
