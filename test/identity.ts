@@ -54,7 +54,12 @@ export async function makeUser(
 
 /** The newest outbound message of a template to a recipient, read as the owner (as staff would). */
 export async function lastMessage(t: TestApp, template: string, recipient: string) {
-  const rows = await t.ownerQuery<{ data: { token?: string }; subject: string; body: string; status: string }>(
+  const rows = await t.ownerQuery<{
+    data: { token?: string };
+    subject: string;
+    body: string;
+    status: string;
+  }>(
     'SELECT data, subject, body, status FROM outbound_messages WHERE template = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1',
     [template, recipient],
   );

@@ -44,9 +44,14 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     validationContext?: string;
   };
   if (Array.isArray(fastifyError.validation)) {
-    const errors = fastifyError.validation.map((issue) =>
-      fieldProblem(issue, fastifyError.validationContext ?? 'body'),
-    );
+    // One entry per field: a union type fails once per branch, which tells the client nothing more.
+    const byField = new Map<string, FieldProblem>();
+    for (const issue of fastifyError.validation) {
+      const problem = fieldProblem(issue, fastifyError.validationContext ?? 'body');
+      const key = `${problem.in}:${problem.field}`;
+      if (!byField.has(key) && issue.keyword !== 'anyOf') byField.set(key, problem);
+    }
+    const errors = [...byField.values()];
     return buildProblem(
       'request.validation_failed',
       400,

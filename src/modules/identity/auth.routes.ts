@@ -117,6 +117,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
   app.post(
     '/auth/refresh',
     {
+      // Cookie-mode clients send no body at all.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
       schema: {
         tags,
         summary: 'Exchange a refresh token for new tokens (the old one stops working)',
@@ -130,7 +135,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      const fromBody = request.body?.refreshToken;
+      const fromBody = request.body.refreshToken;
       const fromCookie = fromBody === undefined ? request.cookies[REFRESH_COOKIE] : undefined;
       if (fromCookie !== undefined) checkCookieCsrf(request);
       const token = fromBody ?? fromCookie;

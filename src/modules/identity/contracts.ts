@@ -2,7 +2,13 @@ import { Type } from '@sinclair/typebox';
 import { MAX_PASSWORD_LENGTH } from './passwords.js';
 
 // Bounded everywhere: an oversized field is a 400 before any work is done.
-export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Case-insensitive' });
+// Plain on purpose (one @, a dotted domain, no spaces): internationalised addresses such as
+// ayşe@örnek.com.tr are valid; the verification email is the real check.
+export const Email = Type.String({
+  pattern: '^[^\\s@]{1,64}@[^\\s@]+\\.[^\\s@]{2,}$',
+  maxLength: 254,
+  description: 'Case-insensitive; Turkish İ/I/ı fold to i',
+});
 export const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH });
 export const NewPassword = Type.String({
   minLength: 10,
