@@ -6,11 +6,12 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { shippedMigrationCount } from './db/migrate.js';
 import type { Runtime } from './kernel/context.js';
+import { AppError } from './kernel/errors.js';
 import { JobRegistry } from './kernel/events/registry.js';
 import { createBoss } from './kernel/jobs/boss.js';
 import { createMetrics } from './kernel/metrics.js';
 import { closeRuntime, createLogger, createRuntime } from './runtime.js';
-import { seedDemoData } from './seed.js';
+import { createUserFromCli, seedDemoData } from './seed.js';
 import { runProcess } from './server.js';
 
 const HELP: Record<string, string> = {
@@ -24,6 +25,7 @@ Commands:
   worker                Start job workers only
   migrate               Apply pending database migrations and exit
   seed [--demo]         Create the default tenant; --demo adds demo data
+  user create           Create a user (staff, customer or platform administrator)
   openapi               Print the OpenAPI 3.1 document as JSON
 
 Run "carsi <command> --help" for a command's options. Configuration comes from environment
@@ -50,6 +52,18 @@ Creates the default tenant (DEFAULT_TENANT). With --demo, also adds the demo dat
 
 Options:
   --demo   Add demo data`,
+  user: `carsi user create --email <email> --password <password> [options]
+
+Creates a user, for scripts and first set-up. Prints the new user's id.
+
+Options:
+  --tenant <slug>      Tenant of the user (default: DEFAULT_TENANT)
+  --email <email>      Sign-in email
+  --password <pw>      At least 10 characters, not a common password
+  --name <name>        Display name (default: the part of the email before @)
+  --role <key>         Role key, repeatable (e.g. super_admin; customers: dealer_owner)
+  --kind <kind>        staff (default) or customer
+  --platform           A platform administrator (no tenant, no roles)`,
   openapi: `carsi openapi
 
 Prints the OpenAPI 3.1 document of the API to standard output. Needs no database.`,
@@ -67,12 +81,24 @@ async function main(argv: string[]): Promise<void> {
     help: { type: 'boolean', short: 'h' },
     'no-worker': { type: 'boolean' },
     demo: { type: 'boolean' },
+    tenant: { type: 'string' },
+    email: { type: 'string' },
+    password: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string', multiple: true },
+    kind: { type: 'string' },
+    platform: { type: 'boolean' },
   } as const;
-  let values: { help?: boolean; 'no-worker'?: boolean; demo?: boolean };
+  let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options, strict: true, allowPositionals: false }));
+    ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: command === 'user' }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${help}`);
+  }
+  const userOptions = ['tenant', 'email', 'password', 'name', 'role', 'kind', 'platform'] as const;
+  if (command !== 'user' && userOptions.some((option) => values[option] !== undefined)) {
+    throw new UsageError(`Those options apply to "user create" only.\n\n${help}`);
   }
   if (values.help) {
     process.stdout.write(`${help}\n`);
@@ -98,6 +124,8 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'openapi':
       return printOpenApi();
+    case 'user':
+      return createUserCommand(positionals, values, help);
   }
 }
 
@@ -144,9 +172,48 @@ async function printOpenApi(): Promise<void> {
   await db.close();
 }
 
+interface UserCommandValues {
+  tenant?: string | undefined;
+  email?: string | undefined;
+  password?: string | undefined;
+  name?: string | undefined;
+  role?: string[] | undefined;
+  kind?: string | undefined;
+  platform?: boolean | undefined;
+}
+
+async function createUserCommand(positionals: string[], values: UserCommandValues, help: string): Promise<void> {
+  if (positionals.join(' ') !== 'create') throw new UsageError(help);
+  if (!values.email || !values.password) throw new UsageError(`--email and --password are required.\n\n${help}`);
+  const kind = values.platform ? 'platform' : (values.kind ?? 'staff');
+  if (kind !== 'staff' && kind !== 'customer' && kind !== 'platform') {
+    throw new UsageError(`--kind must be staff or customer.\n\n${help}`);
+  }
+  if (values.platform && (values.tenant || values.role)) {
+    throw new UsageError(`A platform administrator has no --tenant or --role.\n\n${help}`);
+  }
+  const { email, password } = values;
+  await withDatabase(async (runtime) => {
+    await ensureDefaultTenant(runtime);
+    const user = await createUserFromCli(runtime, {
+      tenant: values.tenant ?? runtime.config.defaultTenant,
+      kind,
+      email,
+      password,
+      name: values.name ?? email.split('@')[0] ?? email,
+      roles: values.role ?? [],
+    });
+    process.stdout.write(`${user.id}\n`);
+  });
+}
+
 class UsageError extends Error {}
 
 main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof AppError) {
+    process.stderr.write(`carsi: ${error.detail} (${error.code})\n`);
+    process.exit(1);
+  }
   if (error instanceof ConfigError || error instanceof UsageError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);

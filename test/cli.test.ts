@@ -56,6 +56,46 @@ describe('carsi CLI', () => {
     expect(spec.paths['/api/v1/tenant'].get.responses['200']).toBeDefined();
   });
 
+  it('creates users with "user create", refusing bad input', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-user-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATABASE_URL: database.ownerUrl, CARSI_DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!' };
+    const created = await runCli(
+      ['user', 'create', '--email', 'satis@ornek.com', '--password', 'Kirmizi-Kalem-2024', '--role', 'sales_manager'],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout.trim()).toMatch(/^[0-9a-f-]{36}$/);
+    const platform = await runCli(
+      ['user', 'create', '--platform', '--email', 'ops@carsi.test', '--password', 'Platform-Ops-2024'],
+      env,
+    );
+    expect(platform.code, platform.stderr).toBe(0);
+
+    const client = new pg.Client({ connectionString: database.ownerUrl });
+    await client.connect();
+    const { rows } = await client.query(
+      `SELECT u.kind, r.key FROM users u LEFT JOIN user_roles ur ON ur.user_id = u.id LEFT JOIN roles r ON r.id = ur.role_id
+        WHERE u.email IN ('satis@ornek.com', 'ops@carsi.test') ORDER BY u.email`,
+    );
+    await client.end();
+    expect(rows).toEqual([
+      { kind: 'platform', key: null },
+      { kind: 'staff', key: 'sales_manager' },
+    ]);
+
+    const taken = await runCli(['user', 'create', '--email', 'SATIS@ornek.com', '--password', 'Kirmizi-Kalem-2024'], env);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('users.email_taken');
+    const badRole = await runCli(['user', 'create', '--email', 'x@ornek.com', '--password', 'Kirmizi-Kalem-2024', '--role', 'king'], env);
+    expect(badRole.stderr).toContain('roles.not_found');
+    const missing = await runCli(['user', 'create', '--email', 'y@ornek.com'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--email and --password are required');
+  });
+
   it('runs on the embedded PostgreSQL and keeps its data across restarts', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-embedded-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
