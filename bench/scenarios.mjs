@@ -9,6 +9,19 @@ export const baseline = {
   path: '/baseline',
 };
 
+/** The administrator the benchmarked app is started with (see BOOTSTRAP_ADMIN_* in run.mjs). */
+export const BENCH_ADMIN = { email: 'bench@carsi.local', password: 'Bench-Yonetici-2024' };
+
+async function signIn(appUrl) {
+  const response = await fetch(`${appUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+  });
+  if (!response.ok) throw new Error(`bench sign-in failed: ${response.status} ${await response.text()}`);
+  return (await response.json()).accessToken;
+}
+
 export const scenarios = [
   {
     name: 'tenant',
@@ -18,5 +31,25 @@ export const scenarios = [
     duration: 15,
     targetRatio: 0.6,
     targetP99Ms: 25,
+  },
+  {
+    name: 'me',
+    title: 'GET /api/v1/me (access token, permission check, one query)',
+    path: '/api/v1/me',
+    connections: 50,
+    duration: 15,
+    targetRatio: 0.5,
+    // Access tokens live 15 minutes: one sign-in covers the whole run.
+    prepare: async (appUrl) => ({ headers: { authorization: `Bearer ${await signIn(appUrl)}` } }),
+  },
+  {
+    name: 'login',
+    title: 'POST /api/v1/auth/login (argon2id, deliberately slow; reported, no target)',
+    path: '/api/v1/auth/login',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(BENCH_ADMIN),
+    connections: 10,
+    duration: 15,
   },
 ];
