@@ -88,7 +88,8 @@ async function main() {
       measuredShapes.add(shapeOf(s));
       record(`baseline:${shapeOf(s)}`, await measure(baselineUrl + baseline.path, baseline, s, round === 1));
     }
-    for (const s of selected) record(s.name, await measure(appUrl + s.path, await prepared(s), s, round === 1));
+    for (const s of selected)
+      record(s.name, await measure(appUrl + s.path, await prepared(s), s, round === 1));
   }
 
   const rows = [];
@@ -101,7 +102,8 @@ async function main() {
     const base = medianRun(runs.get(`baseline:${shapeOf(s)}`));
     const ratio = m.rps / base.rps;
     const met =
-      (s.targetRatio === undefined || ratio >= s.targetRatio) && (s.targetP99Ms === undefined || m.p99 < s.targetP99Ms);
+      (s.targetRatio === undefined || ratio >= s.targetRatio) &&
+      (s.targetP99Ms === undefined || m.p99 < s.targetP99Ms);
     const target = [];
     if (s.targetRatio !== undefined) target.push(`≥ ${s.targetRatio.toFixed(2)}× baseline`);
     if (s.targetP99Ms !== undefined) target.push(`p99 < ${s.targetP99Ms} ms`);

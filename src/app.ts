@@ -15,6 +15,7 @@ import type { Metrics } from './kernel/metrics.js';
 import {
   adminRoutes,
   authRoutes,
+  deferredIdentityErrorHook,
   meRoutes,
   platformRoutes,
   registerIdentityJobs,
@@ -125,6 +126,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       defaultTenant: config.defaultTenant,
     }),
   );
+  app.addHook('preValidation', deferredIdentityErrorHook);
 
   await app.register(systemRoutes, {
     db: runtime.db,

@@ -92,7 +92,12 @@ async function main(argv: string[]): Promise<void> {
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options, strict: true, allowPositionals: command === 'user' }));
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options,
+      strict: true,
+      allowPositionals: command === 'user',
+    }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${help}`);
   }
@@ -182,9 +187,14 @@ interface UserCommandValues {
   platform?: boolean | undefined;
 }
 
-async function createUserCommand(positionals: string[], values: UserCommandValues, help: string): Promise<void> {
+async function createUserCommand(
+  positionals: string[],
+  values: UserCommandValues,
+  help: string,
+): Promise<void> {
   if (positionals.join(' ') !== 'create') throw new UsageError(help);
-  if (!values.email || !values.password) throw new UsageError(`--email and --password are required.\n\n${help}`);
+  if (!values.email || !values.password)
+    throw new UsageError(`--email and --password are required.\n\n${help}`);
   const kind = values.platform ? 'platform' : (values.kind ?? 'staff');
   if (kind !== 'staff' && kind !== 'customer' && kind !== 'platform') {
     throw new UsageError(`--kind must be staff or customer.\n\n${help}`);

@@ -1,8 +1,8 @@
 import { withTx } from './db/tx.js';
 import { type Runtime, systemContext } from './kernel/context.js';
+import { AppError } from './kernel/errors.js';
 import { createUser, type UserRow } from './modules/identity/index.js';
 import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
-import { AppError } from './kernel/errors.js';
 
 /**
  * The demo data set: a second tenant beside the default one, so tenant isolation can be seen from
@@ -32,7 +32,9 @@ export interface CliUser {
 export async function createUserFromCli(runtime: Runtime, input: CliUser): Promise<UserRow> {
   let tenantId: string | null = null;
   if (input.kind !== 'platform') {
-    const tenant = await withTx(systemContext(runtime, null), (tx) => findTenantBySlug(tx, input.tenant), { readOnly: true });
+    const tenant = await withTx(systemContext(runtime, null), (tx) => findTenantBySlug(tx, input.tenant), {
+      readOnly: true,
+    });
     if (!tenant) throw new AppError('tenant.not_found', 404, `No tenant "${input.tenant}".`);
     tenantId = tenant.id;
   }

@@ -61,9 +61,22 @@ describe('carsi CLI', () => {
     cleanups.push(() => database.drop());
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-user-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const env = { DATABASE_URL: database.ownerUrl, CARSI_DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!' };
+    const env = {
+      DATABASE_URL: database.ownerUrl,
+      CARSI_DATA_DIR: dataDir,
+      BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!',
+    };
     const created = await runCli(
-      ['user', 'create', '--email', 'satis@ornek.com', '--password', 'Kirmizi-Kalem-2024', '--role', 'sales_manager'],
+      [
+        'user',
+        'create',
+        '--email',
+        'satis@ornek.com',
+        '--password',
+        'Kirmizi-Kalem-2024',
+        '--role',
+        'sales_manager',
+      ],
       env,
     );
     expect(created.code, created.stderr).toBe(0);
@@ -87,10 +100,16 @@ describe('carsi CLI', () => {
       { kind: 'staff', key: 'sales_manager' },
     ]);
 
-    const taken = await runCli(['user', 'create', '--email', 'SATIS@ornek.com', '--password', 'Kirmizi-Kalem-2024'], env);
+    const taken = await runCli(
+      ['user', 'create', '--email', 'SATIS@ornek.com', '--password', 'Kirmizi-Kalem-2024'],
+      env,
+    );
     expect(taken.code).toBe(1);
     expect(taken.stderr).toContain('users.email_taken');
-    const badRole = await runCli(['user', 'create', '--email', 'x@ornek.com', '--password', 'Kirmizi-Kalem-2024', '--role', 'king'], env);
+    const badRole = await runCli(
+      ['user', 'create', '--email', 'x@ornek.com', '--password', 'Kirmizi-Kalem-2024', '--role', 'king'],
+      env,
+    );
     expect(badRole.stderr).toContain('roles.not_found');
     const missing = await runCli(['user', 'create', '--email', 'y@ornek.com'], env);
     expect(missing.code).toBe(2);

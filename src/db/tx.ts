@@ -8,6 +8,12 @@ export interface Tx {
   /** The same connection, for the rare raw statement (job enqueueing, locks). */
   client: PoolClient;
   ctx: RequestContext;
+  /**
+   * Runs `fn` once the transaction has committed (never when it rolls back): for in-process effects
+   * such as dropping a cache entry, which done earlier could be refilled with the old state by a
+   * concurrent request before the commit.
+   */
+  afterCommit(fn: () => void): void;
 }
 
 export interface TxOptions {
@@ -66,13 +72,17 @@ export async function withTx<T>(
   const connection = connectionOf(client);
   let broken: Error | undefined;
   try {
+    const committed: (() => void)[] = [];
+    const tx: Tx = { db: connection.db, client, ctx, afterCommit: (effect) => committed.push(effect) };
     if (options.readOnly && !options.snapshot) {
       if (connection.sessionTenant !== tenant) {
         connection.sessionTenant = null;
         await client.query(`SELECT set_config('app.tenant_id', '${tenant}', false)`);
         connection.sessionTenant = tenant;
       }
-      return await fn({ db: connection.db, client, ctx });
+      const result = await fn(tx);
+      for (const effect of committed) effect();
+      return result;
     }
 
     const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
@@ -84,8 +94,9 @@ export async function withTx<T>(
       throw error;
     }
     try {
-      const result = await fn({ db: connection.db, client, ctx });
+      const result = await fn(tx);
       await client.query('COMMIT');
+      for (const effect of committed) effect();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { and, desc, eq, isNull, lt, type SQL } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../db/tx.js';
@@ -64,6 +65,12 @@ export async function createApiKey(
       field: 'scopes',
     });
   }
+  const badIps = (input.allowedIps ?? []).filter((entry) => !validIpEntry(entry));
+  if (badIps.length > 0) {
+    throw new AppError('apikeys.invalid_ip', 400, `Not an IP address or IPv4 range: ${badIps.join(', ')}.`, {
+      field: 'allowedIps',
+    });
+  }
   const expiresAt = input.expiresAt === undefined ? null : new Date(input.expiresAt);
   if (expiresAt && expiresAt.getTime() <= Date.now()) {
     throw new AppError('apikeys.expiry_in_past', 400, 'expiresAt must be in the future.', {
@@ -114,4 +121,12 @@ export async function revokeApiKey(tx: Tx, id: string): Promise<void> {
     .returning();
   if (!row) throw new AppError('apikeys.not_found', 404, 'No such API key.');
   await audit(tx, { action: 'apikey.revoked', entityType: 'api_key', entityId: id });
+}
+
+/** An exact IPv4/IPv6 address, or an IPv4 range with a prefix of 0 to 32 bits. */
+export function validIpEntry(entry: string): boolean {
+  const [address, bits, ...rest] = entry.split('/');
+  if (rest.length > 0 || !address) return false;
+  if (bits === undefined) return isIP(address) !== 0;
+  return isIP(address) === 4 && /^\d{1,2}$/.test(bits) && Number(bits) <= 32;
 }

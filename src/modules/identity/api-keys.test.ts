@@ -312,6 +312,22 @@ describe('API keys', () => {
     expect((await withKey(ipv6.key, '/api/v1/users', { remoteAddress: '2001:db8::6' })).statusCode).toBe(403);
   });
 
+  it('never lets an allowlist entry with a prefix longer than 32 bits open a wider range', async () => {
+    for (const entry of ['203.0.113.0/33', '203.0.113.7/40']) {
+      const response = await createKey(admin, {
+        name: 'Hatalı aralık',
+        scopes: ['users.view'],
+        allowedIps: [entry],
+      });
+      // Refusing the entry as invalid is right; so is accepting it only for the addresses it names.
+      if (response.statusCode === 400) continue;
+      expect(response.statusCode, entry).toBe(201);
+      const { key } = response.json() as CreatedKey;
+      const far = await withKey(key, '/api/v1/users', { remoteAddress: '203.1.2.3' });
+      expect(far.statusCode, `${entry} from 203.1.2.3`).toBe(403);
+    }
+  });
+
   it('a refused address does not count as a use of the key', async () => {
     const created = await newKey({ allowedIps: ['203.0.113.7'] });
     const refused = await withKey(created.key, '/api/v1/users', { remoteAddress: '198.51.100.9' });

@@ -105,13 +105,14 @@ export class Authenticator {
   }
 }
 
-/** Exact addresses and IPv4 CIDR ranges. */
+/** Exact addresses and IPv4 CIDR ranges (0 to 32 bits; anything else never matches). */
 export function ipAllowed(ip: string, allowed: readonly string[]): boolean {
   const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
   return allowed.some((entry) => {
     const [base, bits] = entry.split('/');
     if (bits === undefined) return base === address;
-    if (isIP(base ?? '') !== 4 || isIP(address) !== 4) return false;
+    if (isIP(base ?? '') !== 4 || isIP(address) !== 4 || !/^\d{1,2}$/.test(bits) || Number(bits) > 32)
+      return false;
     const mask = Number(bits) === 0 ? 0 : (~0 << (32 - Number(bits))) >>> 0;
     return (toNumber(address) & mask) === (toNumber(base!) & mask);
   });

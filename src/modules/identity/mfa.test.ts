@@ -41,7 +41,7 @@ describe('two-factor authentication', () => {
   const completeMfa = (mfaToken: string, value: string) =>
     t.app.inject({ method: 'POST', url: '/api/v1/auth/mfa', payload: { mfaToken, code: value } });
 
-  const post = (url: string, auth: { authorization: string }, payload?: unknown) =>
+  const post = (url: string, auth: { authorization: string }, payload?: Record<string, unknown>) =>
     t.app.inject({ method: 'POST', url, headers: auth, ...(payload === undefined ? {} : { payload }) });
 
   /** A fresh staff user of the demo tenant, signed in. */
@@ -229,6 +229,55 @@ describe('two-factor authentication', () => {
     expect(newer.json()).toHaveProperty('accessToken');
 
     expect(await actionsFor(user.id)).toContain('auth.mfa_failed');
+  });
+
+  it('the code that turned 2FA on cannot also complete a sign-in', async () => {
+    const user = await freshUser();
+    const { secret } = (await post('/api/v1/me/2fa/setup', user.auth)).json() as { secret: string };
+    const first = await code(secret);
+    expect((await post('/api/v1/me/2fa/enable', user.auth, { code: first })).statusCode).toBe(200);
+    const replayed = await completeMfa(await challenge(user.email), first);
+    expect(replayed.statusCode).toBe(401);
+    expect(replayed.json()).toMatchObject({ code: 'auth.invalid_mfa_code' });
+  });
+
+  it('setting up again before enabling replaces the secret', async () => {
+    const user = await freshUser();
+    const { secret: old } = (await post('/api/v1/me/2fa/setup', user.auth)).json() as { secret: string };
+    const { secret } = (await post('/api/v1/me/2fa/setup', user.auth)).json() as { secret: string };
+    expect(secret).not.toBe(old);
+    const oldCode = await code(old);
+    if (oldCode !== (await code(secret))) {
+      const refused = await post('/api/v1/me/2fa/enable', user.auth, { code: oldCode });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ code: 'auth.invalid_mfa_code' });
+    }
+    expect((await post('/api/v1/me/2fa/enable', user.auth, { code: await code(secret) })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('in cookie mode the first step sets no cookies; the second step does', async () => {
+    const user = await userWithMfa();
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login?mode=cookie',
+      payload: { email: user.email, password: PASSWORD },
+    });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toEqual({ mfaRequired: true, mfaToken: expect.any(String) });
+    expect(first.headers['set-cookie']).toBeUndefined();
+
+    const second = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/mfa?mode=cookie',
+      payload: { mfaToken: (first.json() as LoginBody).mfaToken, code: await code(user.secret) },
+    });
+    expect(second.statusCode).toBe(200);
+    expect(second.json()).toHaveProperty('csrfToken');
+    expect(second.body).not.toContain('accessToken');
+    const cookies = ([] as string[]).concat((second.headers['set-cookie'] as string | string[]) ?? []);
+    expect(cookies.some((c) => c.startsWith('carsi_access='))).toBe(true);
   });
 
   it('accepts codes one period either side of now, not two', async () => {

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Runtime } from '../../kernel/context.js';
+import { ANONYMOUS_ACTOR, type Runtime } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { type ResolvedTenant, tenantDirectoryOf } from '../tenancy/index.js';
 import { Authenticator, CSRF_COOKIE, CSRF_HEADER, type Identity } from './authenticator.js';
@@ -61,19 +61,38 @@ export function requestIdentityHook(runtime: Runtime, options: RequestIdentityOp
       request.ctx.tenantId = tenant?.id ?? null;
       done();
     };
+    // A refusal is not answered here but after the rate limiter has counted the request: otherwise
+    // guessing keys or tokens would never be throttled. Until then the caller is anonymous.
+    const defer = (error: unknown) => {
+      deferredErrors.set(request, error as Error);
+      request.ctx.actor = ANONYMOUS_ACTOR;
+      request.ctx.tenantId = null;
+      done();
+    };
     try {
       const identity = authenticator.identify(request);
       if (identity instanceof Promise) {
-        identity.then((id) => settle(request, id)).then(apply, done);
+        identity.then((id) => settle(request, id)).then(apply, defer);
         return;
       }
       const tenant = settle(request, identity);
-      if (tenant instanceof Promise) tenant.then(apply, done);
+      if (tenant instanceof Promise) tenant.then(apply, defer);
       else apply(tenant);
     } catch (error) {
-      done(error as Error);
+      defer(error);
     }
   };
+}
+
+const deferredErrors = new WeakMap<FastifyRequest, Error>();
+
+/** The preValidation hook that answers a request whose credentials or tenant were refused. */
+export function deferredIdentityErrorHook(
+  request: FastifyRequest,
+  _reply: FastifyReply,
+  done: (error?: Error) => void,
+) {
+  done(deferredErrors.get(request));
 }
 
 function checkCsrf(request: FastifyRequest): void {

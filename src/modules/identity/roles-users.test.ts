@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { BOOTSTRAP_ADMIN, lastMessage, makeUser, type SignedIn, signIn } from '../../../test/identity.js';
@@ -69,6 +70,45 @@ describe('roles, permissions and staff users', () => {
     const response = await call('POST', '/users', { payload: body });
     expect(response.statusCode, response.body).toBe(201);
     return response.json() as UserBody;
+  }
+
+  /**
+   * Makes every transaction updating `table` wait at COMMIT until `release()`: a deferred trigger
+   * takes an advisory lock this helper holds. For observing what other requests see mid-change.
+   */
+  async function holdCommitsOf(table: string) {
+    const lock = 74_251;
+    const holder = new pg.Client({ connectionString: t.database.ownerUrl });
+    await holder.connect();
+    await holder.query(`CREATE OR REPLACE FUNCTION test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_advisory_xact_lock(${lock}); RETURN NULL; END $$`);
+    await holder.query(`CREATE CONSTRAINT TRIGGER test_hold_commit AFTER UPDATE ON ${table}
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_hold_commit()`);
+    await holder.query('SELECT pg_advisory_lock($1)', [lock]);
+    let held = true;
+    return {
+      async waitUntilWaiting() {
+        for (let i = 0; i < 2_000; i++) {
+          const { rows } = await holder.query(
+            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted",
+            [lock],
+          );
+          if (rows.length > 0) return;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        throw new Error('no transaction reached the held commit');
+      },
+      async release() {
+        if (held) await holder.query('SELECT pg_advisory_unlock($1)', [lock]);
+        held = false;
+      },
+      async drop() {
+        await this.release();
+        await holder.query(`DROP TRIGGER IF EXISTS test_hold_commit ON ${table}`);
+        await holder.query('DROP FUNCTION IF EXISTS test_hold_commit()');
+        await holder.end();
+      },
+    };
   }
 
   beforeAll(async () => {
@@ -310,6 +350,38 @@ describe('roles, permissions and staff users', () => {
         403,
         'auth.forbidden',
       );
+    });
+
+    it('takes a revoked permission away at once, even from a request that read the roles mid-edit', async () => {
+      const role = await roleByKey('customer_service');
+      const original = role.permissions;
+      const granted = await call('PATCH', `/roles/${role.id}`, {
+        payload: { permissions: [...original, 'users.view'] },
+      });
+      expect(granted.statusCode).toBe(200);
+      const me = async (auth: SignedIn) =>
+        (await call('GET', '/me', { auth })).json() as { permissions: string[] };
+      expect((await me(agent)).permissions).toContain('users.view');
+
+      // Holds the role edit's transaction at its commit, after the service has run, so that another
+      // request can read the roles while the edit is not yet visible.
+      const hold = await holdCommitsOf('roles');
+      try {
+        const revoking = call('PATCH', `/roles/${role.id}`, { payload: { permissions: original } });
+        await hold.waitUntilWaiting();
+        const during = await me(agent);
+        // Until the edit commits, the old permissions are the truth.
+        expect(during.permissions).toContain('users.view');
+        await hold.release();
+        expect((await revoking).statusCode).toBe(200);
+      } finally {
+        await hold.drop();
+      }
+      // Once the edit has answered, the next request must not be served the old permissions.
+      const fresh = await signIn(t.app, 'destek@ornek.com.tr', PASSWORD);
+      expect((await me(fresh)).permissions).not.toContain('users.view');
+      expectProblem(await call('GET', '/users', { auth: fresh }), 403, 'auth.forbidden');
+      expectProblem(await call('GET', '/users', { auth: agent }), 403, 'auth.forbidden');
     });
 
     it('refuses a customer user the staff user list', async () => {

@@ -64,7 +64,7 @@ export async function createRole(tx: Tx, input: RoleInput): Promise<RoleRow> {
   if (!row)
     throw new AppError('roles.key_taken', 409, `A role "${input.key}" already exists.`, { field: 'key' });
   await audit(tx, { action: 'role.created', entityType: 'role', entityId: row.id, after: row });
-  rolePermissionCacheOf(tx.ctx.runtime).invalidate(tenantId);
+  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(tenantId));
   return row;
 }
 
@@ -90,7 +90,7 @@ export async function updateRole(tx: Tx, id: string, changes: RoleChanges): Prom
     .where(eq(roles.id, id))
     .returning();
   await audit(tx, { action: 'role.updated', entityType: 'role', entityId: id, before, after });
-  rolePermissionCacheOf(tx.ctx.runtime).invalidate(before.tenantId);
+  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(before.tenantId));
   return after!;
 }
 
@@ -102,7 +102,7 @@ export async function deleteRole(tx: Tx, id: string): Promise<void> {
   if (holder) throw new AppError('roles.in_use', 409, 'Users still hold this role; take it from them first.');
   await tx.db.delete(roles).where(eq(roles.id, id));
   await audit(tx, { action: 'role.deleted', entityType: 'role', entityId: id, before: role });
-  rolePermissionCacheOf(tx.ctx.runtime).invalidate(role.tenantId);
+  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(role.tenantId));
 }
 
 /** The roles with these keys, checked to exist and to suit users of `audience`. */

@@ -127,7 +127,7 @@ export async function updateTenant(tx: Tx, id: string, changes: TenantChanges): 
     .where(eq(tenants.id, id))
     .returning();
   await audit(tx, { action: 'tenant.updated', entityType: 'tenant', entityId: id, before, after });
-  tenantDirectoryOf(tx.ctx.runtime).invalidate();
+  tx.afterCommit(() => tenantDirectoryOf(tx.ctx.runtime).invalidate());
   return after!;
 }
 
