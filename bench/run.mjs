@@ -31,6 +31,9 @@ const selected = selectScenarios(process.argv.slice(2)).map((s) => ({
 }));
 
 const children = [];
+/** Where scenarios' prepare() steps reach the app (set once it is up). */
+let appUrlForPrepare = '';
+const preparedScenarios = new Map();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'carsi-bench-'));
 let databaseCreated = false;
 
@@ -137,7 +140,6 @@ function selectScenarios(names) {
 }
 
 /** A scenario with what its `prepare(appUrl)` adds (a signed-in token, say), computed once. */
-const preparedScenarios = new Map();
 async function prepared(scenario) {
   if (!scenario.prepare) return scenario;
   if (!preparedScenarios.has(scenario.name)) {
@@ -145,7 +147,6 @@ async function prepared(scenario) {
   }
   return preparedScenarios.get(scenario.name);
 }
-let appUrlForPrepare = '';
 
 /** The run with the median req/s (a failed run anywhere marks the result failed). */
 function medianRun(results) {

@@ -10,7 +10,7 @@ export const baseline = {
 };
 
 /** The administrator the benchmarked app is started with (see BOOTSTRAP_ADMIN_* in run.mjs). */
-export const BENCH_ADMIN = { email: 'bench@carsi.local', password: 'Bench-Yonetici-2024' };
+export const BENCH_ADMIN = { email: 'bench@carsi.local', password: 'Yonetici-Parola-2024' };
 
 async function signIn(appUrl) {
   const response = await fetch(`${appUrl}/api/v1/auth/login`, {

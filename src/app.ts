@@ -23,7 +23,7 @@ import {
 } from './modules/identity/index.js';
 import { registerNotificationJobs } from './modules/notifications/index.js';
 import { systemRoutes } from './modules/system/routes.js';
-import { tenancyRoutes } from './modules/tenancy/index.js';
+import { tenancyRoutes, tenantDirectoryOf } from './modules/tenancy/index.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,7 +102,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
-  await registerProtection(app, config, options.redis);
+  const tenants = tenantDirectoryOf(runtime);
+  await registerProtection(app, config, options.redis, (request) =>
+    request.ctx.tenantId ? tenants.rateLimitsOf(request.ctx.tenantId) : undefined,
+  );
   // Once shutdown starts, responses still in flight close their connection, so close() does not wait
   // for clients' keep-alive sockets to time out.
   let closing = false;

@@ -14,6 +14,8 @@ export interface Actor {
   kind?: ActorKind;
   /** What this actor may do (`<area>.<action>`); empty for anonymous. */
   permissions?: ReadonlySet<string>;
+  /** For users: the role keys their credentials carry (the source of `permissions`). */
+  roles?: readonly string[];
   /** The sign-in session a user's token belongs to. */
   sessionId?: string;
   /** How the credentials came: cookie-mode requests must prove themselves with a CSRF header. */

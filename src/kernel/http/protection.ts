@@ -3,21 +3,29 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { AppError } from '../errors.js';
 
+/** A tenant's own per-minute limits, when it has any. */
+export interface RateLimitOverrides {
+  userPerMin?: number | undefined;
+  apiKeyPerMin?: number | undefined;
+  ipPerMin?: number | undefined;
+}
+
 /**
  * Cookies, CORS allowlist, rate limits per user, API key or address (shared through Redis when
- * configured), compression. Security
- * headers are added with the request id (see security-headers.ts). Routes opt out of the rate limit
- * with `config: { rateLimit: false }` (the probes do).
+ * configured; a tenant may override the limits), compression. Security headers are added with the
+ * request id (see security-headers.ts). Routes opt out of the rate limit with
+ * `config: { rateLimit: false }` (the probes do).
  */
 export async function registerProtection(
   app: FastifyInstance,
   config: Config,
   redis: Redis | null,
+  overridesFor: (request: FastifyRequest) => RateLimitOverrides | undefined = () => undefined,
 ): Promise<void> {
   const allowAll = config.corsOrigins.includes('*');
   await app.register(cors, {
@@ -39,12 +47,12 @@ export async function registerProtection(
       if (actor.type === 'api_key') return `k:${actor.id}`;
       return `ip:${request.ip}`;
     },
-    max: (_request, key) =>
-      key.startsWith('u:')
-        ? config.rateLimitUserPerMin
-        : key.startsWith('k:')
-          ? config.rateLimitApiKeyPerMin
-          : config.rateLimitIpPerMin,
+    max: (request, key) => {
+      const own = overridesFor(request);
+      if (key.startsWith('u:')) return own?.userPerMin ?? config.rateLimitUserPerMin;
+      if (key.startsWith('k:')) return own?.apiKeyPerMin ?? config.rateLimitApiKeyPerMin;
+      return own?.ipPerMin ?? config.rateLimitIpPerMin;
+    },
     timeWindow: 60_000,
     ...(redis ? { redis, nameSpace: 'carsi:rl:' } : {}),
     // A Redis outage must not take the API down with it.

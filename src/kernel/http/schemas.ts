@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
 export const ProblemSchema = Type.Object(
   {
@@ -56,3 +56,11 @@ export const TenantHeaders = Type.Object({
     }),
   ),
 });
+
+/**
+ * `T | null` as `type: [T, 'null']` rather than `anyOf`: the response serializer writes it directly,
+ * where an anyOf makes it validate the value against each branch on every response.
+ */
+export function Nullable<T extends TSchema & { type: string }>(schema: T) {
+  return Type.Unsafe<Static<T> | null>({ ...schema, type: [schema.type, 'null'] });
+}

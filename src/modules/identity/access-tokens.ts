@@ -34,11 +34,13 @@ function keyId(secret: string): string {
 
 /**
  * Signs access tokens (HS256 JWT, 15 minutes) with the current secret and verifies tokens signed with
- * it or with a previous one still accepted during a rotation. Verification is synchronous and caches
- * tokens it has already checked, so a client reusing its token costs a lookup.
+ * it or with a previous one still accepted during a rotation. Verification is synchronous and keeps
+ * the tokens it has checked, so a client reusing its token costs one map lookup.
  */
 export class AccessTokens {
   private readonly sign: (claims: AccessClaims) => string;
+  /** Tokens already verified, by their text: a client sends the same token for up to 15 minutes. */
+  private readonly verified = new Map<string, VerifiedAccess>();
   private readonly verifiers = new Map<string, (token: string) => VerifiedAccess>();
   private readonly decodeHeader = createDecoder({ complete: true });
 
@@ -58,7 +60,6 @@ export class AccessTokens {
         algorithms: ['HS256'],
         allowedIss: ISSUER,
         requiredClaims: ['sub', 'knd', 'sid', 'exp'],
-        cache: 10_000,
       });
       this.verifiers.set(keyId(secret), verify as (token: string) => VerifiedAccess);
     }
@@ -70,6 +71,20 @@ export class AccessTokens {
 
   /** The token's claims, or a 401 problem for anything malformed, tampered with, unknown or expired. */
   verify(token: string): VerifiedAccess {
+    const known = this.verified.get(token);
+    if (known) {
+      if (known.exp * 1000 > Date.now()) return known;
+      this.verified.delete(token);
+      throw invalid();
+    }
+    const claims = this.check(token);
+    // Bounded: the oldest entries go first (a Map iterates in insertion order).
+    if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private check(token: string): VerifiedAccess {
     if (token.length > 4096) throw invalid();
     let kid: unknown;
     try {

@@ -64,7 +64,14 @@ export class Authenticator {
 
   private fromAccessToken(token: string, via: 'bearer' | 'cookie'): Identity | Promise<Identity> {
     const claims = accessTokensOf(this.runtime).verify(token);
-    const base = { type: 'user' as const, id: claims.sub, kind: claims.knd, sessionId: claims.sid, via };
+    const base = {
+      type: 'user' as const,
+      id: claims.sub,
+      kind: claims.knd,
+      sessionId: claims.sid,
+      roles: claims.rls,
+      via,
+    };
     // A token issued while a required second factor is not yet set up grants no permissions.
     if (claims.tid === null || claims.mfa === 'setup_required') {
       return { actor: { ...base, permissions: EMPTY }, tenantId: claims.tid };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { Nullable } from '../../kernel/http/schemas.js';
 import { MAX_PASSWORD_LENGTH } from './passwords.js';
 
 // Bounded everywhere: an oversized field is a 400 before any work is done.
@@ -45,10 +46,10 @@ export const User = Type.Object(
     status: UserStatus,
     emailVerified: Type.Boolean(),
     mfaEnabled: Type.Boolean(),
-    locale: Type.Union([Type.String(), Type.Null()]),
-    phone: Type.Union([Type.String(), Type.Null()]),
+    locale: Nullable(Type.String()),
+    phone: Nullable(Type.String()),
     roles: Type.Array(Type.String()),
-    lastLoginAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    lastLoginAt: Nullable(Type.String({ format: 'date-time' })),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { description: 'A user (never its password or second-factor secrets)' },
@@ -56,7 +57,7 @@ export const User = Type.Object(
 
 export const Me = Type.Composite([
   Type.Omit(User, []),
-  Type.Object({ tenantId: Type.Union([Type.String(), Type.Null()]), permissions: Type.Array(Type.String()) }),
+  Type.Object({ tenantId: Nullable(Type.String()), permissions: Type.Array(Type.String()) }),
 ]);
 
 export const TokenPair = Type.Object({
@@ -95,8 +96,8 @@ export const Accepted = Type.Object({ accepted: Type.Literal(true) });
 export const Session = Type.Object({
   id: Type.String(),
   current: Type.Boolean(),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  userAgent: Type.Union([Type.String(), Type.Null()]),
+  ip: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
   remember: Type.Boolean(),
   createdAt: Type.String({ format: 'date-time' }),
   lastUsedAt: Type.String({ format: 'date-time' }),
@@ -119,10 +120,10 @@ export const ApiKey = Type.Object({
   id: Type.String(),
   name: Type.String(),
   scopes: Type.Array(Type.String()),
-  allowedIps: Type.Union([Type.Array(Type.String()), Type.Null()]),
-  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  allowedIps: Nullable(Type.Array(Type.String())),
+  expiresAt: Nullable(Type.String({ format: 'date-time' })),
+  lastUsedAt: Nullable(Type.String({ format: 'date-time' })),
+  revokedAt: Nullable(Type.String({ format: 'date-time' })),
   createdBy: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
 });
@@ -131,15 +132,15 @@ export const AuditEntry = Type.Object({
   id: Type.String(),
   at: Type.String({ format: 'date-time' }),
   actorType: Type.String(),
-  actorId: Type.Union([Type.String(), Type.Null()]),
+  actorId: Nullable(Type.String()),
   action: Type.String(),
   entityType: Type.String(),
-  entityId: Type.Union([Type.String(), Type.Null()]),
+  entityId: Nullable(Type.String()),
   before: Type.Unknown(),
   after: Type.Unknown(),
-  ip: Type.Union([Type.String(), Type.Null()]),
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  requestId: Type.Union([Type.String(), Type.Null()]),
+  ip: Nullable(Type.String()),
+  userAgent: Nullable(Type.String()),
+  requestId: Nullable(Type.String()),
 });
 
 export const OutboundMessage = Type.Object({
@@ -152,7 +153,7 @@ export const OutboundMessage = Type.Object({
   data: Type.Unknown(),
   status: Type.String(),
   createdAt: Type.String({ format: 'date-time' }),
-  deliveredAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  deliveredAt: Nullable(Type.String({ format: 'date-time' })),
 });
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });

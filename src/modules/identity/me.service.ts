@@ -1,16 +1,19 @@
+import { eq, sql } from 'drizzle-orm';
+import { preparedQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
 import { verifyPassword } from './passwords.js';
-import type { AuthSessionRow } from './schema.js';
+import { sortedPermissions } from './roles.service.js';
+import { type AuthSessionRow, users } from './schema.js';
 import { activeSessions, revokeSession, revokeUserSessions } from './sessions.service.js';
 import {
   getUser,
   setPassword,
+  toUserView,
   type UserChanges,
   type UserView,
   updateUser,
-  viewOf,
 } from './users.service.js';
 
 export interface MeView extends UserView {
@@ -18,13 +21,27 @@ export interface MeView extends UserView {
   permissions: string[];
 }
 
-/** The signed-in user, with the permissions its token carries now. */
+// Read on every page load of every signed-in app: one prepared statement.
+const selectUser = preparedQuery('identity_me', (db) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder('id')))
+    .limit(1),
+);
+
+/**
+ * The signed-in user, with the roles and permissions its credentials carry now (the roles a token was
+ * issued with are the ones its permissions come from, so both are shown from it).
+ */
 export async function getMe(tx: Tx): Promise<MeView> {
-  const user = await getUser(tx, currentUserId(tx));
+  const [user] = await selectUser(tx, { id: currentUserId(tx) });
+  if (!user || user.status === 'erased') throw new AppError('users.not_found', 404, 'No such user.');
   return {
-    ...(await viewOf(tx, user)),
+    ...toUserView(user, [...(tx.ctx.actor.roles ?? [])]),
     tenantId: user.tenantId,
-    permissions: [...(tx.ctx.actor.permissions ?? [])].sort(),
+    // A shared list: only serialized, never changed.
+    permissions: sortedPermissions(tx.ctx.actor.permissions) as string[],
   };
 }
 

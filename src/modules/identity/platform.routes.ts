@@ -37,6 +37,16 @@ const Settings = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    rateLimits: Type.Optional(
+      Type.Object(
+        {
+          userPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+          apiKeyPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+          ipPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+        },
+        { additionalProperties: false, description: 'Per-minute limits for this tenant, over the defaults' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -238,3 +238,38 @@ describe.each(stores)('requests with bad credentials ($name store)', ({ env }) =
     expectLimited(await stale());
   });
 });
+
+describe('per-tenant rate limits', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it("apply a tenant's own limit over the process default", async () => {
+    const platform = await signIn(t.app, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password, { platform: true });
+    const tenantId = await t.tenantId('demo');
+    const set = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/platform/tenants/${tenantId}`,
+      headers: platform.auth,
+      payload: { settings: { rateLimits: { userPerMin: 2 } } },
+    });
+    expect(set.statusCode).toBe(200);
+    const bad = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/platform/tenants/${tenantId}`,
+      headers: platform.auth,
+      payload: { settings: { rateLimits: { userPerMin: 0 } } },
+    });
+    expect(bad.statusCode).toBe(400);
+
+    const user = await freshUser(t);
+    const { auth } = await signIn(t.app, user.email, PASSWORD);
+    const call = () =>
+      t.app.inject({ method: 'GET', url: '/api/v1/me', headers: auth, remoteAddress: randomAddress() });
+    expect((await call()).statusCode).toBe(200);
+    expect((await call()).statusCode).toBe(200);
+    expectLimited(await call());
+  });
+});

@@ -227,14 +227,41 @@ export class RolePermissionCache {
   }
 }
 
-/** Union of the permissions of `roleKeys` in a tenant's map. */
+// The permission set of each combination of roles, built once per map: the same few combinations
+// recur on every request, and a shared set also carries its sorted list (for GET /me) once.
+const combinations = new WeakMap<Map<string, ReadonlySet<string>>, Map<string, ReadonlySet<string>>>();
+const sortedLists = new WeakMap<ReadonlySet<string>, readonly string[]>();
+
+/** Union of the permissions of `roleKeys` in a tenant's map (shared, never to be modified). */
 export function permissionsFor(
   map: Map<string, ReadonlySet<string>>,
   roleKeys: readonly string[],
-): Set<string> {
-  const result = new Set<string>();
-  for (const key of roleKeys) for (const permission of map.get(key) ?? []) result.add(permission);
+): ReadonlySet<string> {
+  let byCombination = combinations.get(map);
+  if (!byCombination) {
+    byCombination = new Map();
+    combinations.set(map, byCombination);
+  }
+  const key = roleKeys.join(',');
+  let result = byCombination.get(key);
+  if (!result) {
+    const union = new Set<string>();
+    for (const role of roleKeys) for (const permission of map.get(role) ?? []) union.add(permission);
+    result = union;
+    if (byCombination.size < 1_000) byCombination.set(key, result);
+  }
   return result;
+}
+
+/** A permission set as a sorted list, computed once per set (shared: read it, never change it). */
+export function sortedPermissions(permissions: ReadonlySet<string> | undefined): readonly string[] {
+  if (!permissions) return [];
+  let list = sortedLists.get(permissions);
+  if (!list) {
+    list = [...permissions].sort();
+    sortedLists.set(permissions, list);
+  }
+  return list;
 }
 
 const caches = new WeakMap<Runtime, RolePermissionCache>();

@@ -3,7 +3,7 @@ import { withTx } from '../../db/tx.js';
 import type { Runtime } from '../../kernel/context.js';
 import { systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
-import { type TenantRow, tenants } from './schema.js';
+import { type TenantRateLimits, type TenantRow, tenants } from './schema.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -15,6 +15,8 @@ export interface ResolvedTenant {
   id: string;
   slug: string;
   status: TenantRow['status'];
+  /** The tenant's own request limits, when it has any (applied by the rate limiter). */
+  rateLimits: TenantRateLimits | undefined;
 }
 
 type Entry = { tenant: ResolvedTenant | null; expiresAt: number };
@@ -48,6 +50,11 @@ export class TenantDirectory {
     return this.resolveIdCached(id) ?? checked(id, UUID.test(id) ? await this.lookup('id', id) : null);
   }
 
+  /** The tenant's own request limits, from the cache only (never waits: the limiter runs on every request). */
+  rateLimitsOf(id: string): TenantRateLimits | undefined {
+    return fresh(this.byId.get(id))?.rateLimits;
+  }
+
   resolveIdCached(id: string): ResolvedTenant | undefined {
     const cached = fresh(this.byId.get(id));
     return cached === undefined ? undefined : checked(id, cached);
@@ -64,11 +71,18 @@ export class TenantDirectory {
       systemContext(this.runtime, null),
       async (tx) => {
         const [found] = await tx.db
-          .select({ id: tenants.id, slug: tenants.slug, status: tenants.status })
+          .select({ id: tenants.id, slug: tenants.slug, status: tenants.status, settings: tenants.settings })
           .from(tenants)
           .where(by === 'slug' ? eq(tenants.slug, value) : eq(tenants.id, value))
           .limit(1);
-        return found;
+        return (
+          found && {
+            id: found.id,
+            slug: found.slug,
+            status: found.status,
+            rateLimits: found.settings.rateLimits,
+          }
+        );
       },
       { readOnly: true },
     );
@@ -76,8 +90,9 @@ export class TenantDirectory {
     // Unknown values are cached too, so a flood of bad X-Tenant values cannot turn into a flood of queries.
     if (this.bySlug.size + this.byId.size > 10_000) this.invalidate();
     const entry = { tenant, expiresAt: Date.now() + TENANT_CACHE_TTL_MS };
-    if (by === 'slug') this.bySlug.set(value, entry);
-    else this.byId.set(value, entry);
+    // A found tenant is cached under both names, so either lookup finds it next time.
+    if (by === 'slug' || tenant) this.bySlug.set(tenant?.slug ?? value, entry);
+    if (by === 'id' || tenant) this.byId.set(tenant?.id ?? value, entry);
     return tenant;
   }
 }

@@ -14,10 +14,18 @@ export interface TenantAuthSettings {
   requireStaffMfa?: boolean;
 }
 
+/** Per-minute request limits for this tenant's callers, overriding the process-wide defaults. */
+export interface TenantRateLimits {
+  userPerMin?: number;
+  apiKeyPerMin?: number;
+  ipPerMin?: number;
+}
+
 export interface TenantSettings {
   defaultCurrency?: string;
   locale?: string;
   auth?: TenantAuthSettings;
+  rateLimits?: TenantRateLimits;
   [key: string]: unknown;
 }
 
