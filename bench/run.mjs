@@ -89,7 +89,8 @@ async function main() {
     for (const s of selected) {
       if (measuredShapes.has(shapeOf(s))) continue;
       measuredShapes.add(shapeOf(s));
-      record(`baseline:${shapeOf(s)}`, await measure(baselineUrl + baseline.path, baseline, s, round === 1));
+      const reference = { ...baseline, title: `${baseline.title}, ${s.connections} connections` };
+      record(`baseline:${shapeOf(s)}`, await measure(baselineUrl + baseline.path, reference, s, round === 1));
     }
     for (const s of selected)
       record(s.name, await measure(appUrl + s.path, await prepared(s), s, round === 1));
