@@ -129,7 +129,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       defaultTenant: config.defaultTenant,
     }),
   );
-  app.addHook('preValidation', deferredIdentityErrorHook);
+  // Refused credentials are answered after the rate limiter (a route-level onRequest hook added at
+  // plugin registration) has counted the request: this onRoute runs after the limiter's.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(`${API_PREFIX}/`)) return;
+    const own = route.onRequest;
+    route.onRequest = [...(Array.isArray(own) ? own : own ? [own] : []), deferredIdentityErrorHook];
+  });
 
   await app.register(systemRoutes, {
     db: runtime.db,

@@ -35,7 +35,8 @@ export async function registerProtection(
     maxAge: 600,
   });
 
-  await app.register(cookie);
+  // Cookies are parsed where credentials are read (identity), not for every request.
+  await app.register(cookie, { hook: false });
 
   // Route-level hooks run after the app's own onRequest hooks, so the caller is known by then: signed-in
   // users and API keys are limited on their own counters, everyone else per address.

@@ -19,7 +19,7 @@ import {
   resetPassword,
   verifyEmail,
 } from './auth.service.js';
-import { ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, REFRESH_COOKIE } from './authenticator.js';
+import { ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, cookiesOf, REFRESH_COOKIE } from './authenticator.js';
 import {
   Accepted,
   CookieSession,
@@ -136,7 +136,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
     },
     async (request, reply) => {
       const fromBody = request.body.refreshToken;
-      const fromCookie = fromBody === undefined ? request.cookies[REFRESH_COOKIE] : undefined;
+      const fromCookie = fromBody === undefined ? cookiesOf(request)[REFRESH_COOKIE] : undefined;
       if (fromCookie !== undefined) checkCookieCsrf(request);
       const token = fromBody ?? fromCookie;
       if (!token) throw new AppError('auth.invalid_refresh_token', 401, 'Send a refresh token.');
@@ -337,7 +337,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
 
 function checkCookieCsrf(request: FastifyRequest): void {
   const header = request.headers[CSRF_HEADER];
-  const cookie = request.cookies[CSRF_COOKIE];
+  const cookie = cookiesOf(request)[CSRF_COOKIE];
   if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
     throw new AppError(
       'auth.csrf',

@@ -57,7 +57,7 @@ export class Authenticator {
     }
     const apiKey = request.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') return this.fromApiKey(apiKey, request.ip);
-    const cookie = request.cookies?.[ACCESS_COOKIE];
+    const cookie = cookiesOf(request)[ACCESS_COOKIE];
     if (cookie) return this.fromAccessToken(cookie, 'cookie');
     return null;
   }
@@ -110,6 +110,15 @@ export class Authenticator {
       tenantId: key.tenant_id,
     };
   }
+}
+
+/** The request's cookies, parsed on first use (most API requests carry none). */
+export function cookiesOf(request: FastifyRequest): Record<string, string | undefined> {
+  if (!request.cookies) {
+    const header = request.headers.cookie;
+    request.cookies = header ? request.server.parseCookie(header) : {};
+  }
+  return request.cookies;
 }
 
 /** Exact addresses and IPv4 CIDR ranges (0 to 32 bits; anything else never matches). */

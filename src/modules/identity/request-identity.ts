@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS_ACTOR, type Runtime } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { type ResolvedTenant, tenantDirectoryOf } from '../tenancy/index.js';
-import { Authenticator, CSRF_COOKIE, CSRF_HEADER, type Identity } from './authenticator.js';
+import { Authenticator, CSRF_COOKIE, CSRF_HEADER, cookiesOf, type Identity } from './authenticator.js';
 import { sameHash } from './secrets.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -97,7 +97,7 @@ export function deferredIdentityErrorHook(
 
 function checkCsrf(request: FastifyRequest): void {
   const header = request.headers[CSRF_HEADER];
-  const cookie = request.cookies?.[CSRF_COOKIE];
+  const cookie = cookiesOf(request)[CSRF_COOKIE];
   if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
     throw new AppError(
       'auth.csrf',
