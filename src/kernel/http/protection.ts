@@ -2,11 +2,10 @@ import zlib from 'node:zlib';
 import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import { AppError } from '../errors.js';
+import { registerRateLimit } from './rate-limit.js';
 
 /** A tenant's own per-minute limits, when it has any. */
 export interface RateLimitOverrides {
@@ -40,9 +39,8 @@ export async function registerProtection(
 
   // Route-level hooks run after the app's own onRequest hooks, so the caller is known by then: signed-in
   // users and API keys are limited on their own counters, everyone else per address.
-  await app.register(rateLimit, {
-    global: true,
-    keyGenerator: (request) => {
+  registerRateLimit(app, {
+    key: (request) => {
       const { actor } = request.ctx;
       if (actor.type === 'user') return `u:${actor.id}`;
       if (actor.type === 'api_key') return `k:${actor.id}`;
@@ -54,17 +52,10 @@ export async function registerProtection(
       if (key.startsWith('k:')) return own?.apiKeyPerMin ?? config.rateLimitApiKeyPerMin;
       return own?.ipPerMin ?? config.rateLimitIpPerMin;
     },
-    timeWindow: 60_000,
-    ...(redis ? { redis, nameSpace: 'carsi:rl:' } : {}),
-    // A Redis outage must not take the API down with it.
-    skipOnError: true,
-    errorResponseBuilder: (_request, context) =>
-      new AppError(
-        'request.rate_limited',
-        429,
-        `Too many requests: the limit is ${context.max} per ${Math.round(context.ttl / 1000) || 60} seconds. Retry after ${context.after}.`,
-        { retryAfterSeconds: Math.max(1, Math.ceil(context.ttl / 1000)) },
-      ),
+    windowMs: 60_000,
+    redis,
+    onStoreError: (error) =>
+      app.log.warn({ error: (error as Error).message }, 'rate limit store failed; request let through'),
   });
 
   await app.register(compress, {
