@@ -11,6 +11,7 @@ import {
   getUser,
   setPassword,
   toUserView,
+  USER_VIEW_COLUMNS,
   type UserChanges,
   type UserView,
   updateUser,
@@ -21,10 +22,10 @@ export interface MeView extends UserView {
   permissions: string[];
 }
 
-// Read on every page load of every signed-in app: one prepared statement.
+// Read on every page load of every signed-in app: one prepared statement, selecting only what is shown.
 const selectUser = preparedQuery('identity_me', (db) =>
   db
-    .select()
+    .select(USER_VIEW_COLUMNS)
     .from(users)
     .where(eq(users.id, sql.placeholder('id')))
     .limit(1),

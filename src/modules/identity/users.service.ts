@@ -24,7 +24,24 @@ export interface UserView {
   createdAt: string;
 }
 
-export function toUserView(user: UserRow, roleKeys: string[]): UserView {
+/** The columns a user view is made of (never secrets), for queries that select only those. */
+export const USER_VIEW_COLUMNS = {
+  id: users.id,
+  tenantId: users.tenantId,
+  kind: users.kind,
+  email: users.email,
+  name: users.name,
+  status: users.status,
+  emailVerifiedAt: users.emailVerifiedAt,
+  mfaEnabledAt: users.mfaEnabledAt,
+  locale: users.locale,
+  phone: users.phone,
+  lastLoginAt: users.lastLoginAt,
+  createdAt: users.createdAt,
+};
+export type UserViewRow = Pick<UserRow, keyof typeof USER_VIEW_COLUMNS>;
+
+export function toUserView(user: UserViewRow, roleKeys: string[]): UserView {
   return {
     id: user.id,
     kind: user.kind,
