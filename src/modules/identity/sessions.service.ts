@@ -140,7 +140,7 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
   if (!session || session.revokedAt) return { ok: false, reason: 'revoked' };
   if (session.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
   const [user] = await tx.db.select().from(users).where(eq(users.id, session.userId)).limit(1);
-  if (!user || user.status !== 'active') return { ok: false, reason: 'inactive' };
+  if (user?.status !== 'active') return { ok: false, reason: 'inactive' };
   await tx.db.update(authSessions).set({ lastUsedAt: new Date() }).where(eq(authSessions.id, session.id));
   return { ok: true, tokens: await issueTokens(tx, user, session) };
 }
