@@ -19,7 +19,7 @@ import {
   resetPassword,
   verifyEmail,
 } from './auth.service.js';
-import { ACCESS_COOKIE, CSRF_COOKIE, CSRF_HEADER, cookiesOf, REFRESH_COOKIE } from './authenticator.js';
+import { ACCESS_COOKIE, CSRF_COOKIE, checkCsrf, cookiesOf, REFRESH_COOKIE } from './authenticator.js';
 import {
   Accepted,
   CookieSession,
@@ -35,7 +35,7 @@ import {
   TokenPair,
   User,
 } from './contracts.js';
-import { randomToken, sameHash } from './secrets.js';
+import { randomToken } from './secrets.js';
 import type { IssuedTokens } from './sessions.service.js';
 import { viewOf } from './users.service.js';
 
@@ -137,7 +137,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
     async (request, reply) => {
       const fromBody = request.body.refreshToken;
       const fromCookie = fromBody === undefined ? cookiesOf(request)[REFRESH_COOKIE] : undefined;
-      if (fromCookie !== undefined) checkCookieCsrf(request);
+      if (fromCookie !== undefined) checkCsrf(request);
       const token = fromBody ?? fromCookie;
       if (!token) throw new AppError('auth.invalid_refresh_token', 401, 'Send a refresh token.');
       const outcome = await withTx(request.ctx, (tx) => refresh(tx, token));
@@ -334,15 +334,3 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
     reply.clearCookie(CSRF_COOKIE, { path: '/' });
   }
 };
-
-function checkCookieCsrf(request: FastifyRequest): void {
-  const header = request.headers[CSRF_HEADER];
-  const cookie = cookiesOf(request)[CSRF_COOKIE];
-  if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
-    throw new AppError(
-      'auth.csrf',
-      403,
-      `Send the ${CSRF_COOKIE} cookie's value in the X-CSRF-Token header.`,
-    );
-  }
-}

@@ -121,6 +121,19 @@ export function cookiesOf(request: FastifyRequest): Record<string, string | unde
   return request.cookies;
 }
 
+/** Cookie sessions prove a state-changing request is their own by echoing the CSRF cookie in a header. */
+export function checkCsrf(request: FastifyRequest): void {
+  const header = request.headers[CSRF_HEADER];
+  const cookie = cookiesOf(request)[CSRF_COOKIE];
+  if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
+    throw new AppError(
+      'auth.csrf',
+      403,
+      `Send the ${CSRF_COOKIE} cookie's value in the X-CSRF-Token header.`,
+    );
+  }
+}
+
 /** Exact addresses and IPv4 CIDR ranges (0 to 32 bits; anything else never matches). */
 export function ipAllowed(ip: string, allowed: readonly string[]): boolean {
   const address = ip.startsWith('::ffff:') ? ip.slice(7) : ip;

@@ -34,6 +34,16 @@ export async function issueOneTimeToken(tx: Tx, user: UserRow, purpose: OneTimeP
   return token;
 }
 
+/** The token row for `token` that can still be used for `purpose`. */
+function usable(token: string, purpose: OneTimePurpose) {
+  return and(
+    eq(oneTimeTokens.tokenHash, hashToken(token)),
+    eq(oneTimeTokens.purpose, purpose),
+    isNull(oneTimeTokens.usedAt),
+    gt(oneTimeTokens.expiresAt, new Date()),
+  );
+}
+
 /** Marks the token used and returns its user id; undefined when unknown, used, expired or for another purpose. */
 export async function consumeOneTimeToken(
   tx: Tx,
@@ -44,14 +54,7 @@ export async function consumeOneTimeToken(
   const [row] = await tx.db
     .update(oneTimeTokens)
     .set({ usedAt: new Date() })
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, hashToken(token)),
-        eq(oneTimeTokens.purpose, purpose),
-        isNull(oneTimeTokens.usedAt),
-        gt(oneTimeTokens.expiresAt, new Date()),
-      ),
-    )
+    .where(usable(token, purpose))
     .returning({ userId: oneTimeTokens.userId });
   return row?.userId;
 }
@@ -66,14 +69,7 @@ export async function peekOneTimeToken(
   const [row] = await tx.db
     .select({ userId: oneTimeTokens.userId })
     .from(oneTimeTokens)
-    .where(
-      and(
-        eq(oneTimeTokens.tokenHash, hashToken(token)),
-        eq(oneTimeTokens.purpose, purpose),
-        isNull(oneTimeTokens.usedAt),
-        gt(oneTimeTokens.expiresAt, new Date()),
-      ),
-    )
+    .where(usable(token, purpose))
     .limit(1);
   return row?.userId;
 }

@@ -1,7 +1,7 @@
-import type { LightMyRequestResponse } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { holdCommitsOf as holdCommits } from '../../../test/commit-hold.js';
+import { apiCaller, expectProblem } from '../../../test/http.js';
 import { BOOTSTRAP_ADMIN, makeUser, type SignedIn, signIn } from '../../../test/identity.js';
 import { withTx } from '../../db/tx.js';
 import { systemContext } from '../../kernel/context.js';
@@ -30,24 +30,10 @@ describe('platform administration', () => {
   let platform: SignedIn;
   let staff: SignedIn;
 
-  async function call(
-    method: 'GET' | 'POST' | 'PATCH',
-    url: string,
-    options: { auth?: SignedIn | null; payload?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<LightMyRequestResponse> {
-    const auth = options.auth === undefined ? platform : options.auth;
-    return t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { ...(auth ? auth.auth : {}), ...options.headers },
-      ...(options.payload !== undefined ? { payload: options.payload as object } : {}),
-    });
-  }
-
-  function expectProblem(response: LightMyRequestResponse, status: number, code: string) {
-    expect(response.statusCode, response.body).toBe(status);
-    expect(response.json()).toMatchObject({ status, code });
-  }
+  const call = apiCaller(
+    () => t.app,
+    () => platform,
+  );
 
   async function createTenant(body: Record<string, unknown>): Promise<TenantBody> {
     const response = await call('POST', '/platform/tenants', { payload: body });
@@ -64,40 +50,7 @@ describe('platform administration', () => {
    * Makes every transaction updating `table` wait at COMMIT until `release()`: a deferred trigger
    * takes an advisory lock this helper holds. For observing what other requests see mid-change.
    */
-  async function holdCommitsOf(table: string) {
-    const lock = 74_252;
-    const holder = new pg.Client({ connectionString: t.database.ownerUrl });
-    await holder.connect();
-    await holder.query(`CREATE OR REPLACE FUNCTION test_hold_commit() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN PERFORM pg_advisory_xact_lock(${lock}); RETURN NULL; END $$`);
-    await holder.query(`CREATE CONSTRAINT TRIGGER test_hold_commit AFTER UPDATE ON ${table}
-      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_hold_commit()`);
-    await holder.query('SELECT pg_advisory_lock($1)', [lock]);
-    let held = true;
-    return {
-      async waitUntilWaiting() {
-        for (let i = 0; i < 2_000; i++) {
-          const { rows } = await holder.query(
-            "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted",
-            [lock],
-          );
-          if (rows.length > 0) return;
-          await new Promise((resolve) => setImmediate(resolve));
-        }
-        throw new Error('no transaction reached the held commit');
-      },
-      async release() {
-        if (held) await holder.query('SELECT pg_advisory_unlock($1)', [lock]);
-        held = false;
-      },
-      async drop() {
-        await this.release();
-        await holder.query(`DROP TRIGGER IF EXISTS test_hold_commit ON ${table}`);
-        await holder.query('DROP FUNCTION IF EXISTS test_hold_commit()');
-        await holder.end();
-      },
-    };
-  }
+  const holdCommitsOf = (table: string) => holdCommits(t.database.ownerUrl, table);
 
   beforeAll(async () => {
     t = await createTestApp();

@@ -1,6 +1,6 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { apiCaller, expectProblem } from '../../../test/http.js';
 import {
   BOOTSTRAP_ADMIN,
   lastMessage,
@@ -53,24 +53,10 @@ describe('personal data: export and erasure (KVKK / GDPR)', () => {
   let admin: SignedIn;
   let adminId: string;
 
-  async function call(
-    method: 'GET' | 'POST',
-    url: string,
-    options: { auth?: SignedIn | null; payload?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<LightMyRequestResponse> {
-    const auth = options.auth === undefined ? admin : options.auth;
-    return t.app.inject({
-      method,
-      url: `/api/v1${url}`,
-      headers: { ...(auth ? auth.auth : {}), ...options.headers },
-      ...(options.payload !== undefined ? { payload: options.payload as object } : {}),
-    });
-  }
-
-  function expectProblem(response: LightMyRequestResponse, status: number, code: string) {
-    expect(response.statusCode, response.body).toBe(status);
-    expect(response.json()).toMatchObject({ status, code });
-  }
+  const call = apiCaller(
+    () => t.app,
+    () => admin,
+  );
 
   async function userRow(id: string): Promise<UserRowView> {
     const [row] = await t.ownerQuery<UserRowView>(

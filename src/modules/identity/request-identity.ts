@@ -2,8 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS_ACTOR, type Runtime } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { type ResolvedTenant, tenantDirectoryOf } from '../tenancy/index.js';
-import { Authenticator, CSRF_COOKIE, CSRF_HEADER, cookiesOf, type Identity } from './authenticator.js';
-import { sameHash } from './secrets.js';
+import { Authenticator, checkCsrf, type Identity } from './authenticator.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -93,16 +92,4 @@ export function deferredIdentityErrorHook(
   done: (error?: Error) => void,
 ) {
   done(deferredErrors.get(request));
-}
-
-function checkCsrf(request: FastifyRequest): void {
-  const header = request.headers[CSRF_HEADER];
-  const cookie = cookiesOf(request)[CSRF_COOKIE];
-  if (typeof header !== 'string' || !cookie || !sameHash(header, cookie)) {
-    throw new AppError(
-      'auth.csrf',
-      403,
-      `Send the ${CSRF_COOKIE} cookie's value in the X-CSRF-Token header.`,
-    );
-  }
 }
