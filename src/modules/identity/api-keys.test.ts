@@ -2,21 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { BOOTSTRAP_ADMIN, makeUser, signIn } from '../../../test/identity.js';
+import type { ApiKeyView } from './api-keys.service.js';
 
 const KEY_FORMAT = /^ck_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([\w-]{20,100})$/;
 
-interface CreatedKey {
-  id: string;
-  key: string;
-  name: string;
-  scopes: string[];
-  allowedIps: string[] | null;
-  expiresAt: string | null;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-  createdBy: string;
-  createdAt: string;
-}
+/** What POST /api-keys answers: the key's view plus the key itself, shown once. */
+type CreatedKey = ApiKeyView & { key: string };
 
 describe('API keys', () => {
   let t: TestApp;
