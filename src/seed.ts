@@ -1,7 +1,7 @@
-import { withTx } from './db/tx.js';
+import { asTenant, withTx } from './db/tx.js';
 import { type Runtime, systemContext } from './kernel/context.js';
 import { AppError } from './kernel/errors.js';
-import { createUser, type UserRow } from './modules/identity/index.js';
+import { createUser, ensureBuiltInRoles, type UserRow } from './modules/identity/index.js';
 import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
 
 /**
@@ -10,11 +10,12 @@ import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
  */
 export async function seedDemoData(runtime: Runtime): Promise<void> {
   await withTx(systemContext(runtime, null), async (tx) => {
-    await ensureTenant(tx, {
+    const { tenant } = await ensureTenant(tx, {
       slug: 'demo-bayi',
       name: 'Demo Bayi Kırtasiye',
       settings: { defaultCurrency: 'TRY', locale: 'tr-TR' },
     });
+    await asTenant(tx, tenant.id, ensureBuiltInRoles);
   });
   runtime.log.info('demo data ready');
 }

@@ -100,6 +100,27 @@ describe('carsi CLI', () => {
       { kind: 'staff', key: 'sales_manager' },
     ]);
 
+    // The demo tenant gets its roles too, so its users can hold them.
+    expect((await runCli(['seed', '--demo'], env)).code).toBe(0);
+    const dealer = await runCli(
+      [
+        'user',
+        'create',
+        '--tenant',
+        'demo-bayi',
+        '--kind',
+        'customer',
+        '--role',
+        'dealer_owner',
+        '--email',
+        'bayi@ornek.com',
+        '--password',
+        'Kirmizi-Kalem-2024',
+      ],
+      env,
+    );
+    expect(dealer.code, dealer.stderr).toBe(0);
+
     const taken = await runCli(
       ['user', 'create', '--email', 'SATIS@ornek.com', '--password', 'Kirmizi-Kalem-2024'],
       env,
