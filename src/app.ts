@@ -129,8 +129,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       defaultTenant: config.defaultTenant,
     }),
   );
-  // Refused credentials are answered after the rate limiter (a route-level onRequest hook added at
-  // plugin registration) has counted the request: this onRoute runs after the limiter's.
+  // Refused credentials are answered after the rate limiter has counted the request: both are
+  // route-level onRequest hooks, and this onRoute runs after the limiter's (registered above).
   app.addHook('onRoute', (route) => {
     if (!route.url.startsWith(`${API_PREFIX}/`)) return;
     const own = route.onRequest;

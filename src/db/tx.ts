@@ -90,7 +90,7 @@ export async function withTx<T>(
       await client.query(`${begin}; SELECT set_config('app.tenant_id', '${tenant}', true)`);
     } catch (error) {
       // Half a start may leave an aborted transaction open on the connection: never reuse it.
-      broken = error instanceof Error ? error : new Error(String(error));
+      broken = asError(error);
       throw error;
     }
     try {
@@ -100,19 +100,22 @@ export async function withTx<T>(
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        broken = asError(rollbackError);
       });
       throw error;
     }
   } catch (error) {
     // A connection whose session tenant is unknown (its switch failed) is not reused.
-    if (connection.sessionTenant === null)
-      broken ??= error instanceof Error ? error : new Error(String(error));
+    if (connection.sessionTenant === null) broken ??= asError(error);
     throw error;
   } finally {
     // Dropped from the pool: a connection that could not start or roll back, or whose tenant is unknown.
     client.release(broken ?? false);
   }
+}
+
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
 }
 
 /**

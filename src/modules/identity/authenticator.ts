@@ -89,7 +89,8 @@ export class Authenticator {
     const match = API_KEY.exec(value);
     if (!match) throw badKey();
     const [, keyId, secret] = match as unknown as [string, string, string];
-    // The key names its tenant: it is found before any tenant is set, through a narrow definer function.
+    // The key names its tenant: it is found before any tenant is set, through a narrow definer function
+    // (which ignores the session tenant, so a plain pool query is right here).
     const { rows } = await this.runtime.db.pool.query<ApiKeyRecord>(
       'SELECT * FROM carsi_api_key_for_auth($1)',
       [keyId],

@@ -85,7 +85,10 @@ export function requestIdentityHook(runtime: Runtime, options: RequestIdentityOp
 
 const deferredErrors = new WeakMap<FastifyRequest, Error>();
 
-/** The preValidation hook that answers a request whose credentials or tenant were refused. */
+/**
+ * Answers a request whose credentials or tenant were refused. It is appended to every API route's
+ * own onRequest hooks after the rate limiter, so the refused request has been counted first.
+ */
 export function deferredIdentityErrorHook(
   request: FastifyRequest,
   _reply: FastifyReply,

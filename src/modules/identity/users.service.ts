@@ -148,11 +148,12 @@ export async function listUsers(tx: Tx, query: UserListQuery): Promise<UserRow[]
   if (query.after) filters.push(lt(users.id, query.after));
   if (query.q) {
     const pattern = `%${escapeLike(query.q)}%`;
-    // Both spellings of the Turkish i: ILIKE folds ASCII case, the variants cover İ/ı.
-    const variants = [...new Set([pattern, turkishUpper(pattern), turkishLower(pattern)])];
+    // ILIKE folds ASCII case; the Turkish-cased variants match İ/i and I/ı in names. Emails are
+    // matched on their folded key, which already treats every i alike.
+    const names = new Set([pattern, pattern.toLocaleUpperCase('tr-TR'), pattern.toLocaleLowerCase('tr-TR')]);
     filters.push(
       or(
-        ...variants.flatMap((p) => [ilike(users.name, p), ilike(users.email, p)]),
+        ...[...names].map((p) => ilike(users.name, p)),
         ilike(users.emailKey, `%${escapeLike(emailKey(query.q))}%`),
       )!,
     );
@@ -260,12 +261,4 @@ export function publicFields(user: UserRow) {
 
 function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function turkishUpper(value: string): string {
-  return value.toLocaleUpperCase('tr-TR');
-}
-
-function turkishLower(value: string): string {
-  return value.toLocaleLowerCase('tr-TR');
 }
