@@ -17,7 +17,7 @@ describe('carsi CLI', () => {
   it('prints help for the program and for each command', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'worker', 'migrate', 'seed', 'openapi'])
+    for (const command of ['serve', 'worker', 'migrate', 'seed', 'user create', 'openapi'])
       expect(top.stdout).toContain(command);
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
@@ -169,20 +169,35 @@ describe('carsi CLI', () => {
     cleanups.push(() => database.drop());
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-pair-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const ports = [await findFreePort(), await findFreePort()];
+    const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
     const env = (port: number) => ({
       DATABASE_URL: database.ownerUrl,
       CARSI_DATA_DIR: dataDir,
       PORT: String(port),
     });
-    const servers = await Promise.all(
-      ports.map((port) => startCli(['serve'], env(port), 'Çarşı is running')),
-    );
+    const servers = await Promise.all([
+      startCli(['serve', '--no-worker'], env(ports[0]!), 'Çarşı is running'),
+      startCli(['serve'], env(ports[1]!), 'Çarşı is running'),
+      startCli(['worker'], env(ports[2]!), 'Çarşı worker is running'),
+    ]);
     try {
-      for (const port of ports) {
-        const ready = await fetch(`http://127.0.0.1:${port}/ready`);
-        expect(ready.status).toBe(200);
-      }
+      const readiness = await Promise.all(
+        ports.map(async (port) => {
+          const ready = await fetch(`http://127.0.0.1:${port}/ready`);
+          const body = (await ready.json()) as { checks: { jobWorkers: string } };
+          return [ready.status, body.checks.jobWorkers];
+        }),
+      );
+      expect(readiness).toEqual([
+        [200, 'disabled'],
+        [200, 'running'],
+        [200, 'running'],
+      ]);
+      // The worker serves its probes and metrics, not the API.
+      const metrics = await (await fetch(`http://127.0.0.1:${ports[2]}/metrics`)).text();
+      expect(metrics).toContain('carsi_job_failures_total');
+      expect((await fetch(`http://127.0.0.1:${ports[2]}/api/v1/tenant`)).status).toBe(404);
+
       const client = new pg.Client({ connectionString: database.ownerUrl });
       await client.connect();
       const { rows } = await client.query('SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations');
@@ -191,7 +206,10 @@ describe('carsi CLI', () => {
       expect(rows[0].n).toBe(shippedMigrationCount());
       expect(tenants.rows[0].n).toBe(1);
     } finally {
-      for (const server of servers) await server.stop();
+      // Each stops on SIGTERM through its own graceful shutdown, and says so with exit code 0.
+      const codes = [];
+      for (const server of servers) codes.push(await server.stop());
+      expect(codes).toEqual([0, 0, 0]);
     }
   });
 });

@@ -71,7 +71,16 @@ describe('health, readiness, metrics and docs', () => {
     };
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/tenant', '/health', '/ready', '/metrics']),
+      expect.arrayContaining([
+        '/api/v1/tenant',
+        '/health',
+        '/ready',
+        '/metrics',
+        '/api/v1/auth/login',
+        '/api/v1/me',
+        '/api/v1/users',
+        '/api/v1/platform/tenants',
+      ]),
     );
     for (const [path, operations] of Object.entries(spec.paths)) {
       for (const [method, operation] of Object.entries(operations)) {
