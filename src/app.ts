@@ -12,6 +12,8 @@ import { requestIdFrom } from './kernel/http/request-id.js';
 import { ProblemSchema } from './kernel/http/schemas.js';
 import { computeSecurityHeaders } from './kernel/http/security-headers.js';
 import type { Metrics } from './kernel/metrics.js';
+import { catalogRoutes, productListingRoutes, registerCatalogJobs } from './modules/catalog/index.js';
+import { fileRoutes, registerFileJobs } from './modules/files/index.js';
 import {
   adminRoutes,
   authRoutes,
@@ -48,6 +50,8 @@ export function registerJobs(registry: JobRegistry): void {
   registerAuditJobs(registry);
   registerNotificationJobs(registry);
   registerIdentityJobs(registry);
+  registerFileJobs(registry);
+  registerCatalogJobs(registry);
 }
 
 /** The whole HTTP API. The returned instance is not yet listening (tests call `inject`). */
@@ -149,6 +153,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(adminRoutes, { prefix: API_PREFIX });
   await app.register(authRoutes, { prefix: `${API_PREFIX}/platform`, config, platform: true });
   await app.register(platformRoutes, { prefix: `${API_PREFIX}/platform` });
+  await app.register(fileRoutes, { prefix: API_PREFIX });
+  await app.register(catalogRoutes, { prefix: API_PREFIX });
+  await app.register(productListingRoutes, { prefix: API_PREFIX });
 
   await registerDocsUi(app);
   return app;

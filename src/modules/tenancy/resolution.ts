@@ -17,6 +17,10 @@ export interface ResolvedTenant {
   status: TenantRow['status'];
   /** The tenant's own request limits, when it has any (applied by the rate limiter). */
   rateLimits: TenantRateLimits | undefined;
+  /** Catalog reads need a signed-in caller (many B2B catalogs hide prices and products from guests). */
+  catalogRequiresLogin: boolean;
+  /** The language of the tenant's locale (`tr` for `tr-TR`): catalog texts and sorting default to it. */
+  contentLocale: string;
 }
 
 type Entry = { tenant: ResolvedTenant | null; expiresAt: number };
@@ -81,6 +85,8 @@ export class TenantDirectory {
             slug: found.slug,
             status: found.status,
             rateLimits: found.settings.rateLimits,
+            catalogRequiresLogin: found.settings.catalog?.requireLogin === true,
+            contentLocale: (found.settings.locale ?? 'tr').split('-')[0]!.toLowerCase(),
           }
         );
       },

@@ -21,10 +21,17 @@ export interface TenantRateLimits {
   ipPerMin?: number;
 }
 
+/** Who may read the catalog. */
+export interface TenantCatalogSettings {
+  /** Products, categories and brands are shown to signed-in callers only (off by default). */
+  requireLogin?: boolean;
+}
+
 export interface TenantSettings {
   defaultCurrency?: string;
   locale?: string;
   auth?: TenantAuthSettings;
+  catalog?: TenantCatalogSettings;
   rateLimits?: TenantRateLimits;
   [key: string]: unknown;
 }

@@ -1,0 +1,2 @@
+export { registerFileJobs } from './jobs.js';
+export { fileRoutes } from './routes.js';
