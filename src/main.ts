@@ -10,6 +10,7 @@ import { AppError } from './kernel/errors.js';
 import { JobRegistry } from './kernel/events/registry.js';
 import { createBoss } from './kernel/jobs/boss.js';
 import { createMetrics } from './kernel/metrics.js';
+import { DEMO_CATALOG_SIZES, type DemoCatalogSize } from './modules/catalog/demo-catalog.js';
 import { closeRuntime, createLogger, createRuntime } from './runtime.js';
 import { createUserFromCli, seedDemoData } from './seed.js';
 import { runProcess } from './server.js';
@@ -24,7 +25,8 @@ Commands:
                         Start the HTTP API (and job workers unless --no-worker)
   worker                Start job workers only
   migrate               Apply pending database migrations and exit
-  seed [--demo]         Create the default tenant; --demo adds demo data
+  seed [--demo] [--size small|large]
+                        Create the default tenant; --demo adds demo data
   user create           Create a user (staff, customer or platform administrator)
   openapi               Print the OpenAPI 3.1 document as JSON
 
@@ -46,12 +48,14 @@ worker processes may run against one database.`,
 
 Applies pending migrations as the database owner, creates the application role and grants it
 its privileges, then exits.`,
-  seed: `carsi seed [--demo]
+  seed: `carsi seed [--demo] [--size small|large]
 
 Creates the default tenant (DEFAULT_TENANT). With --demo, also adds the demo data set.
 
 Options:
-  --demo   Add demo data`,
+  --demo          Add demo data
+  --size <size>   Demo catalog size: small (default, 48 products) or large (10,000 products
+                  × 3 variants in 300 categories, the benchmark's data set)`,
   user: `carsi user create --email <email> --password <password> [options]
 
 Creates a user, for scripts and first set-up. Prints the new user's id.
@@ -81,6 +85,7 @@ async function main(argv: string[]): Promise<void> {
     help: { type: 'boolean', short: 'h' },
     'no-worker': { type: 'boolean' },
     demo: { type: 'boolean' },
+    size: { type: 'string' },
     tenant: { type: 'string' },
     email: { type: 'string' },
     password: { type: 'string' },
@@ -111,6 +116,12 @@ async function main(argv: string[]): Promise<void> {
   }
   if (values['no-worker'] && command !== 'serve')
     throw new UsageError(`--no-worker applies to "serve" only.`);
+  if (values.size !== undefined) {
+    if (command !== 'seed' || !values.demo) throw new UsageError(`--size applies to "seed --demo" only.`);
+    if (!(values.size in DEMO_CATALOG_SIZES)) {
+      throw new UsageError(`--size must be one of: ${Object.keys(DEMO_CATALOG_SIZES).join(', ')}.`);
+    }
+  }
   if (values.demo && command !== 'seed' && command !== 'serve') {
     throw new UsageError(`--demo applies to "seed" and "serve" only.`);
   }
@@ -125,7 +136,7 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return withDatabase(async (runtime) => {
         await ensureDefaultTenant(runtime);
-        if (values.demo) await seedDemoData(runtime);
+        if (values.demo) await seedDemoData(runtime, values.size as DemoCatalogSize | undefined);
       });
     case 'openapi':
       return printOpenApi();

@@ -1,6 +1,9 @@
+import pg from 'pg';
 import { asTenant, withTx } from './db/tx.js';
 import { type Runtime, systemContext } from './kernel/context.js';
 import { AppError } from './kernel/errors.js';
+import { type DemoCatalogSize, seedDemoCatalog } from './modules/catalog/demo-catalog.js';
+import { refreshProductDerivedFields } from './modules/catalog/search-document.js';
 import { createUser, ensureBuiltInRoles, type UserRow } from './modules/identity/index.js';
 import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
 
@@ -8,7 +11,7 @@ import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
  * The demo data set: a second tenant beside the default one, so tenant isolation can be seen from
  * the first start (`X-Tenant: demo-bayi`). Later modules add their catalog, customers and orders here.
  */
-export async function seedDemoData(runtime: Runtime): Promise<void> {
+export async function seedDemoData(runtime: Runtime, catalogSize: DemoCatalogSize = 'small'): Promise<void> {
   await withTx(systemContext(runtime, null), async (tx) => {
     const { tenant } = await ensureTenant(tx, {
       slug: 'demo-bayi',
@@ -17,7 +20,44 @@ export async function seedDemoData(runtime: Runtime): Promise<void> {
     });
     await asTenant(tx, tenant.id, ensureBuiltInRoles);
   });
+  const home = await withTx(
+    systemContext(runtime, null),
+    (tx) => findTenantBySlug(tx, runtime.config.defaultTenant),
+    { readOnly: true },
+  );
+  if (home) {
+    const started = Date.now();
+    const ctx = systemContext(runtime, home.id);
+    const productIds = await withTx(ctx, (tx) => seedDemoCatalog(tx, catalogSize));
+    if (productIds.length > 0) {
+      // Statistics first: planned against tables it believes empty, the bulk refresh takes minutes.
+      await analyzeCatalog(runtime);
+      const locale = (home.settings.locale ?? 'tr').split('-')[0] ?? 'tr';
+      for (let start = 0; start < productIds.length; start += 2_000) {
+        const batch = productIds.slice(start, start + 2_000);
+        await withTx(ctx, (tx) => refreshProductDerivedFields(tx, batch, locale));
+      }
+      await analyzeCatalog(runtime);
+      runtime.log.info({ products: productIds.length, ms: Date.now() - started }, 'demo catalog created');
+    }
+  }
   runtime.log.info('demo data ready');
+}
+
+/**
+ * Fresh statistics after a bulk load, so the first queries get good plans without waiting for
+ * autovacuum. Table owners only may ANALYZE, hence the owner connection.
+ */
+async function analyzeCatalog(runtime: Runtime): Promise<void> {
+  const client = new pg.Client({ connectionString: runtime.db.ownerUrl });
+  await client.connect();
+  try {
+    await client.query(
+      'ANALYZE products, product_translations, product_variants, product_categories, product_attribute_values, categories, brands',
+    );
+  } finally {
+    await client.end();
+  }
 }
 
 export interface CliUser {

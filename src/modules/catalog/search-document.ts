@@ -16,14 +16,17 @@ export async function refreshProductDerivedFields(
   sortLocale: string,
 ): Promise<void> {
   if (productIds.length === 0) return;
+  // `= ANY(array)` rather than a join with unnest(): the planner then uses the product_id indexes,
+  // where an unnest of unknown length led it into nested loops over whole tables on bulk refreshes.
+  const ids = sql.param(productIds);
   await tx.db.execute(sql`
-    WITH ids AS (SELECT unnest(${sql.param(productIds)}::uuid[]) AS id),
-    names AS (
+    WITH names AS (
       SELECT t.product_id,
              string_agg(t.name, ' ' ORDER BY t.locale) AS names,
              string_agg(coalesce(t.description, ''), ' ' ORDER BY t.locale) AS descriptions,
              coalesce(max(t.name) FILTER (WHERE t.locale = ${sortLocale}), min(t.name)) AS sort_name
-        FROM product_translations t JOIN ids ON ids.id = t.product_id
+        FROM product_translations t
+       WHERE t.product_id = ANY(${ids}::uuid[])
        GROUP BY t.product_id
     ),
     variants AS (
@@ -32,8 +35,8 @@ export async function refreshProductDerivedFields(
              min(v.base_price) FILTER (WHERE v.status = 'active') AS min_price,
              max(v.base_price) FILTER (WHERE v.status = 'active') AS max_price,
              bool_or(v.status = 'active' AND v.stock_quantity > 0) AS in_stock
-        FROM product_variants v JOIN ids ON ids.id = v.product_id
-       WHERE v.deleted_at IS NULL
+        FROM product_variants v
+       WHERE v.product_id = ANY(${ids}::uuid[]) AND v.deleted_at IS NULL
        GROUP BY v.product_id
     ),
     docs AS (
@@ -43,10 +46,10 @@ export async function refreshProductDerivedFields(
              coalesce(v.codes, '') || ' ' || coalesce(b.name, '') AS codes,
              n.sort_name, v.min_price, v.max_price, coalesce(v.in_stock, false) AS in_stock
         FROM products p
-        JOIN ids ON ids.id = p.id
         LEFT JOIN names n ON n.product_id = p.id
         LEFT JOIN variants v ON v.product_id = p.id
         LEFT JOIN brands b ON b.id = p.brand_id
+       WHERE p.id = ANY(${ids}::uuid[])
     )
     UPDATE products p SET
       search_vector =
