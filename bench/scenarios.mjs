@@ -43,6 +43,38 @@ export const scenarios = [
     prepare: async (appUrl) => ({ headers: { authorization: `Bearer ${await signIn(appUrl)}` } }),
   },
   {
+    name: 'products',
+    title: 'GET /api/v1/products first page of 20 with facets (10,000 products; guest)',
+    path: '/api/v1/products?limit=20',
+    connections: 50,
+    duration: 15,
+    targetRatio: 0.4,
+    // autocannon reports no p95; p97.5 below 15 ms means p95 is too.
+    targetP97_5Ms: 15,
+  },
+  {
+    name: 'product',
+    title: 'GET /api/v1/products/:slug (detail with variants, images, attributes, breadcrumbs; guest)',
+    path: '/api/v1/products/:slug',
+    connections: 50,
+    duration: 15,
+    targetRatio: 0.6,
+    prepare: async (appUrl) => {
+      const response = await fetch(`${appUrl}/api/v1/products?limit=1&sort=name`);
+      if (!response.ok) throw new Error(`bench listing failed: ${response.status} ${await response.text()}`);
+      const [first] = (await response.json()).items;
+      return { path: `/api/v1/products/${encodeURIComponent(first.slug)}` };
+    },
+  },
+  {
+    name: 'search',
+    title: 'GET /api/v1/products?q=kraft kuti (search with a typo, facets; guest)',
+    path: '/api/v1/products?q=kraft%20kuti&limit=20',
+    connections: 50,
+    duration: 15,
+    targetP97_5Ms: 30,
+  },
+  {
     name: 'login',
     title: 'POST /api/v1/auth/login (argon2id, deliberately slow; reported, no target)',
     path: '/api/v1/auth/login',
