@@ -4,7 +4,14 @@ import { asTenant, withTx } from '../../db/tx.js';
 import { requireUser } from '../../kernel/http/guards.js';
 import { problemResponses } from '../../kernel/http/schemas.js';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../kernel/pagination.js';
-import { createTenant, getTenant, listTenants, type TenantRow, updateTenant } from '../tenancy/index.js';
+import {
+  createTenant,
+  getTenant,
+  listTenants,
+  PlatformTenantSettings,
+  type TenantRow,
+  updateTenant,
+} from '../tenancy/index.js';
 import { IdParams } from './contracts.js';
 import { ensureBuiltInRoles } from './roles.service.js';
 
@@ -23,33 +30,7 @@ const Tenant = Type.Object({
 });
 
 const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
-const Settings = Type.Object(
-  {
-    defaultCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
-    locale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' })),
-    auth: Type.Optional(
-      Type.Object(
-        {
-          requireEmailVerification: Type.Optional(Type.Boolean()),
-          requireApproval: Type.Optional(Type.Boolean()),
-          requireStaffMfa: Type.Optional(Type.Boolean()),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    rateLimits: Type.Optional(
-      Type.Object(
-        {
-          userPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-          apiKeyPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-          ipPerMin: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-        },
-        { additionalProperties: false, description: 'Per-minute limits for this tenant, over the defaults' },
-      ),
-    ),
-  },
-  { additionalProperties: false },
-);
+const Settings = PlatformTenantSettings;
 
 function tenantView(row: TenantRow) {
   return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };

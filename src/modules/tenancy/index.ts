@@ -1,4 +1,9 @@
-export { TenantProfile } from './contracts.js';
+export {
+  PlatformTenantSettings,
+  TenantProfile,
+  TenantSettingsChanges,
+  TenantSettingsView,
+} from './contracts.js';
 export {
   type ResolvedTenant,
   TENANT_CACHE_TTL_MS,

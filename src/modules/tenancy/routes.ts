@@ -1,8 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { withTx } from '../../db/tx.js';
+import { requirePermission } from '../../kernel/http/guards.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
-import { TenantProfile } from './contracts.js';
-import { getCurrentTenantProfile } from './service.js';
+import { TenantProfile, TenantSettingsChanges, TenantSettingsView } from './contracts.js';
+import {
+  getCurrentTenantProfile,
+  getCurrentTenantSettingsView,
+  updateCurrentTenantSettings,
+} from './service.js';
+
+const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
 
 export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
@@ -17,5 +24,35 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) => withTx(request.ctx, getCurrentTenantProfile, { readOnly: true }),
+  );
+
+  app.get(
+    '/tenant/settings',
+    {
+      preHandler: requirePermission('settings.manage'),
+      schema: {
+        tags: ['tenancy'],
+        summary: 'The tenant’s settings (sign-up rules, catalog visibility, locale, currency)',
+        security,
+        response: { 200: TenantSettingsView, ...problemResponses(401, 403) },
+      },
+    },
+    (request) => withTx(request.ctx, getCurrentTenantSettingsView, { readOnly: true }),
+  );
+
+  app.patch(
+    '/tenant/settings',
+    {
+      preHandler: requirePermission('settings.manage'),
+      schema: {
+        tags: ['tenancy'],
+        summary: 'Change the tenant’s settings; nested objects are merged, a key set to null is removed',
+        description: 'Request limits are set by the platform (`PATCH /platform/tenants/:id`).',
+        security,
+        body: TenantSettingsChanges,
+        response: { 200: TenantSettingsView, ...problemResponses(400, 401, 403) },
+      },
+    },
+    (request) => withTx(request.ctx, (tx) => updateCurrentTenantSettings(tx, request.body)),
   );
 };

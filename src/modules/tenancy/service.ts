@@ -102,6 +102,39 @@ async function insertTenant(tx: Tx, input: CreateTenantInput): Promise<TenantRow
   return row;
 }
 
+export interface TenantSettingsView {
+  defaultCurrency: string;
+  locale: string;
+  auth: NonNullable<TenantSettings['auth']>;
+  catalog: NonNullable<TenantSettings['catalog']>;
+  rateLimits: NonNullable<TenantSettings['rateLimits']>;
+}
+
+function settingsView(settings: TenantSettings): TenantSettingsView {
+  return {
+    defaultCurrency: settings.defaultCurrency ?? DEFAULT_CURRENCY,
+    locale: settings.locale ?? DEFAULT_LOCALE,
+    auth: settings.auth ?? {},
+    catalog: settings.catalog ?? {},
+    rateLimits: settings.rateLimits ?? {},
+  };
+}
+
+export async function getCurrentTenantSettingsView(tx: Tx): Promise<TenantSettingsView> {
+  return settingsView(await getCurrentTenantSettings(tx));
+}
+
+/** A tenant administrator's change to its own settings (audited; caches see it at once). */
+export async function updateCurrentTenantSettings(
+  tx: Tx,
+  changes: TenantSettings,
+): Promise<TenantSettingsView> {
+  const tenantId = tx.ctx.tenantId;
+  if (!tenantId) throw new AppError('tenant.required', 400, 'Settings belong to a tenant.');
+  const updated = await updateTenant(tx, tenantId, { settings: changes });
+  return settingsView(updated.settings);
+}
+
 export interface TenantChanges {
   name?: string | undefined;
   status?: TenantStatus | undefined;
