@@ -36,6 +36,32 @@ export interface Config {
   /** Which proxies' X-Forwarded-For to believe for the client address (rate limits, audit IPs). */
   trustProxy: boolean | number | string[];
   shutdownTimeoutMs: number;
+  files: FilesConfig;
+}
+
+/** Where uploaded files are kept, how large they may be, and how long signed links live. */
+export interface FilesConfig {
+  /** Local storage directory (used when no S3 bucket is configured). */
+  dir: string;
+  /** Uploads are received here before they are checked and stored. */
+  tmpDir: string;
+  /** S3-compatible object storage (AWS S3, MinIO, Cloudflare R2); null means local disk. */
+  s3: S3Config | null;
+  /** Largest accepted upload per purpose, in bytes. */
+  maxBytes: { image: number; document: number; import: number };
+  /** Lifetime of signed links to private files. */
+  signedUrlTtlSeconds: number;
+}
+
+export interface S3Config {
+  bucket: string;
+  /** Base URL of the service, e.g. https://s3.eu-central-1.amazonaws.com or http://minio:9000. */
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** `<endpoint>/<bucket>/<key>` instead of `<bucket>.<endpoint host>/<key>` (MinIO needs it). */
+  forcePathStyle: boolean;
 }
 
 export class ConfigError extends Error {
@@ -89,6 +115,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
+  const files = readFilesConfig(read, dataDir, problems);
 
   let jwtSecret = read.string('JWT_SECRET', '');
   if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
@@ -136,7 +163,49 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapAdminPassword,
     trustProxy,
     shutdownTimeoutMs,
+    files,
   };
+}
+
+const MEGABYTE = 1024 * 1024;
+// Lower-case letters, digits, dots and hyphens, 3 to 63 characters: the rule S3 and R2 apply.
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function readFilesConfig(read: EnvReader, dataDir: string, problems: string[]): FilesConfig {
+  const dir = path.resolve(read.string('FILES_DIR', path.join(dataDir, 'files')));
+  const maxBytes = {
+    image: read.integer('FILES_MAX_IMAGE_BYTES', 10 * MEGABYTE, 1024, 1024 * MEGABYTE),
+    document: read.integer('FILES_MAX_DOCUMENT_BYTES', 20 * MEGABYTE, 1024, 1024 * MEGABYTE),
+    import: read.integer('FILES_MAX_IMPORT_BYTES', 20 * MEGABYTE, 1024, 1024 * MEGABYTE),
+  };
+  const signedUrlTtlSeconds = read.integer('FILES_SIGNED_URL_TTL_SECONDS', 300, 10, 7 * 24 * 3600);
+
+  const bucket = read.string('S3_BUCKET', '');
+  const endpoint = read.url('S3_ENDPOINT', ['http:', 'https:']);
+  const region = read.string('S3_REGION', 'us-east-1');
+  const accessKeyId = read.string('S3_ACCESS_KEY_ID', '');
+  const secretAccessKey = read.string('S3_SECRET_ACCESS_KEY', '');
+  const forcePathStyle = read.oneOf('S3_FORCE_PATH_STYLE', ['true', 'false'], 'false') === 'true';
+  let s3: S3Config | null = null;
+  if (bucket) {
+    if (!BUCKET.test(bucket)) problems.push('S3_BUCKET: not a valid bucket name (a-z, 0-9, dots, hyphens)');
+    if (!accessKeyId) problems.push('S3_ACCESS_KEY_ID: required with S3_BUCKET');
+    if (!secretAccessKey) problems.push('S3_SECRET_ACCESS_KEY: required with S3_BUCKET');
+    if (!/^[a-z0-9-]{1,40}$/.test(region))
+      problems.push('S3_REGION: not a region name (e.g. eu-central-1, auto)');
+    s3 = {
+      bucket,
+      endpoint: (endpoint ?? `https://s3.${region}.amazonaws.com`).replace(/\/+$/, ''),
+      region,
+      accessKeyId,
+      secretAccessKey,
+      forcePathStyle,
+    };
+  } else if (endpoint || accessKeyId || secretAccessKey) {
+    // Credentials without a bucket would silently store files on local disk instead.
+    problems.push('S3_BUCKET: required when other S3_ variables are set');
+  }
+  return { dir, tmpDir: path.join(dataDir, 'tmp', 'uploads'), s3, maxBytes, signedUrlTtlSeconds };
 }
 
 /** `false` (default), `true` (any proxy), a hop count, or a comma-separated list of addresses/CIDRs. */
