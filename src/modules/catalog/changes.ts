@@ -1,0 +1,32 @@
+import type { Tx } from '../../db/tx.js';
+import { emit } from '../../kernel/events/emit.js';
+import { refreshProductDerivedFields } from './search-document.js';
+import { contentLocaleFor } from './texts.js';
+
+export type ChangeKind = 'created' | 'updated' | 'deleted';
+
+/**
+ * Everything a change to products must be followed by, in the same transaction: their search
+ * document, prices and stock flag recomputed (listings never see a half-updated product), and one
+ * `catalog.product_changed` event each for subscribers that keep copies (search engines, caches).
+ */
+export async function productsChanged(
+  tx: Tx,
+  productIds: readonly string[],
+  change: ChangeKind,
+): Promise<void> {
+  const ids = [...new Set(productIds)];
+  if (ids.length === 0) return;
+  if (change !== 'deleted') await refreshProductDerivedFields(tx, ids, await contentLocaleFor(tx));
+  for (const productId of ids) await emit(tx, 'catalog.product_changed', { productId, change });
+}
+
+/** `catalog.category_changed`, `catalog.brand_changed` or `catalog.attribute_changed`. */
+export async function catalogEntityChanged(
+  tx: Tx,
+  entity: 'category' | 'brand' | 'attribute',
+  id: string,
+  change: ChangeKind,
+): Promise<void> {
+  await emit(tx, `catalog.${entity}_changed`, { [`${entity}Id`]: id, change });
+}
