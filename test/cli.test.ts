@@ -33,6 +33,12 @@ describe('carsi CLI', () => {
     const badOption = await runCli(['migrate', '--fast']);
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain("Unknown option '--fast'");
+    const sizeWithoutDemo = await runCli(['seed', '--size', 'large']);
+    expect(sizeWithoutDemo.code).toBe(2);
+    expect(sizeWithoutDemo.stderr).toContain('--size applies to "seed --demo" only');
+    const badSize = await runCli(['seed', '--demo', '--size', 'huge']);
+    expect(badSize.code).toBe(2);
+    expect(badSize.stderr).toContain('--size must be one of: small, large');
   });
 
   it('stops at start with one message listing every bad variable', async () => {
@@ -100,8 +106,21 @@ describe('carsi CLI', () => {
       { kind: 'staff', key: 'sales_manager' },
     ]);
 
-    // The demo tenant gets its roles too, so its users can hold them.
+    // The demo tenant gets its roles too, so its users can hold them; the default tenant gets the small
+    // demo catalog, searchable at once, and a second run adds nothing.
     expect((await runCli(['seed', '--demo'], env)).code).toBe(0);
+    expect((await runCli(['seed', '--demo'], env)).code).toBe(0);
+    const catalog = new pg.Client({ connectionString: database.ownerUrl });
+    await catalog.connect();
+    const counts = await catalog.query(
+      `SELECT count(*)::int AS products,
+              count(*) FILTER (WHERE search_vector IS NOT NULL AND min_price IS NOT NULL)::int AS searchable,
+              (SELECT count(*)::int FROM product_variants) AS variants,
+              (SELECT count(*)::int FROM categories) AS categories
+         FROM products`,
+    );
+    await catalog.end();
+    expect(counts.rows[0]).toEqual({ products: 48, searchable: 48, variants: 144, categories: 21 });
     const dealer = await runCli(
       [
         'user',
@@ -135,7 +154,7 @@ describe('carsi CLI', () => {
     const missing = await runCli(['user', 'create', '--email', 'y@ornek.com'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--email and --password are required');
-  });
+  }, 120_000);
 
   it('runs on the embedded PostgreSQL and keeps its data across restarts', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-embedded-'));
