@@ -216,8 +216,15 @@ async function inheritedAttributes(tx: Tx, row: CategoryRow, choice: LocaleChoic
     if (known) known.anyRequired ||= entry.required;
     else byAttribute.set(entry.attribute.id, { ...entry, anyRequired: entry.required });
   }
+  // Root's attributes first (the general ones), then each level's own, each level by position.
+  const level = (categoryId: string) => path.length - path.indexOf(categoryId);
   return [...byAttribute.values()]
-    .sort((a, b) => a.position - b.position || a.attribute.code.localeCompare(b.attribute.code))
+    .sort(
+      (a, b) =>
+        level(a.categoryId) - level(b.categoryId) ||
+        a.position - b.position ||
+        a.attribute.code.localeCompare(b.attribute.code),
+    )
     .map((entry) => {
       const locale = pickLocale(Object.keys(entry.attribute.names), choice);
       return {

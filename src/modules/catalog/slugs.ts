@@ -4,7 +4,8 @@ import type { Tx } from '../../db/tx.js';
 
 /** Lower-case ASCII words joined by single dashes: what every slug, given or generated, must be. */
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$';
-export const MAX_SLUG_LENGTH = 200;
+/** Fastify's router refuses path parameters over 100 characters; every slug must fit in a URL. */
+export const MAX_SLUG_LENGTH = 100;
 const SLUG = new RegExp(SLUG_PATTERN);
 
 // Room left under MAX_SLUG_LENGTH for a collision suffix such as "-12".
