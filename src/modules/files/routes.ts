@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -46,6 +47,15 @@ const sweptTmpDirs = new Set<string>();
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Registered inside this plugin, so only these routes accept multipart bodies.
   await app.register(multipart, { throwFileSizeLimit: true });
+  // An upload refused before its body was read (no credentials, too large, wrong type) is answered at
+  // once; closing the connection afterwards stops the rest of the body from being received, instead
+  // of reading and discarding up to gigabytes (or taking the leftover bytes as the next request).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    // `complete`: the whole message has arrived (if not consumed); injected requests only end.
+    const unread = !request.raw.complete && !request.raw.readableEnded;
+    if (reply.statusCode >= 400 && request.isMultipart() && unread) reply.header('connection', 'close');
+    done(null, payload);
+  });
 
   app.post(
     '/files',
@@ -76,13 +86,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
         sweptTmpDirs.add(filesConfig.tmpDir);
         void removeStaleUploads(filesConfig.tmpDir);
       }
-      let form: Awaited<ReturnType<typeof readUploadForm>>;
-      try {
-        form = await readUploadForm(request, filesConfig);
-      } catch (error) {
-        closeIfBodyUnread(request, reply);
-        throw error;
-      }
+      const form = await readUploadForm(request, filesConfig);
       let row: Awaited<ReturnType<typeof saveUpload>>;
       try {
         row = await saveUpload(request.ctx, form);
@@ -282,6 +286,10 @@ async function sendStored(
     reply.header('content-disposition', contentDisposition(options.disposition, served.originalName));
   }
   if (matchesEtag(request.headers['if-none-match'], served.etag)) return reply.code(304).send();
+  if (request.method === 'HEAD') {
+    // Fastify's HEAD handling drains a stream body; an empty one keeps the length set here.
+    return reply.type(served.contentType).header('content-length', served.size).send(Readable.from([]));
+  }
   const object = await storageFor(request.ctx.runtime.config).get(served.key);
   if (!object) {
     request.log.error({ key: served.key }, 'stored file missing from storage');
@@ -310,12 +318,4 @@ function contentDisposition(kind: 'inline' | 'attachment', name: string): string
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
   return `${kind}; filename="${ascii}"; filename*=UTF-8''${exact}`;
-}
-
-/**
- * A refused upload is answered before the client has finished sending it. Closing the connection
- * after the answer stops the rest from being read (and keeps it from being taken as the next request).
- */
-function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply) {
-  if (!request.raw.readableEnded) reply.header('connection', 'close');
 }

@@ -269,6 +269,8 @@ export interface ServedObject {
   contentType: string;
   /** Strong validator: the content hash (variants are derived from it and never change). */
   etag: string;
+  /** As recorded when stored, so a HEAD request needs no storage call. */
+  size: number;
   originalName: string | null;
 }
 
@@ -278,6 +280,7 @@ export function servedObjectOf(row: FileRow, variant: VariantName | null): Serve
       key: row.storageKey,
       contentType: row.contentType,
       etag: `"${row.sha256}"`,
+      size: row.sizeBytes,
       originalName: row.originalName,
     };
   }
@@ -287,6 +290,7 @@ export function servedObjectOf(row: FileRow, variant: VariantName | null): Serve
     key: found.key,
     contentType: found.contentType,
     etag: `"${row.sha256}-${variant}"`,
+    size: found.sizeBytes,
     originalName: row.originalName ? `${row.originalName.replace(/\.[^.]*$/, '')}-${variant}.webp` : null,
   };
 }

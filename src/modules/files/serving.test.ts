@@ -101,6 +101,14 @@ describe('serving files', () => {
       expect(revalidated.statusCode).toBe(304);
       expect(revalidated.body).toBe('');
       expect(revalidated.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+
+      const head = await t.app.inject({ method: 'HEAD', url: file.urls!.original });
+      expect(head.statusCode).toBe(200);
+      expect(head.headers).toMatchObject({
+        'content-type': 'image/png',
+        'content-length': String(png.length),
+      });
+      expect(head.rawPayload.length).toBe(0);
     });
 
     it('answer 404 for unknown, malformed, private and cross-tenant keys', async () => {

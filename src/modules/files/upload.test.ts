@@ -287,6 +287,28 @@ describe('file uploads', () => {
     expect(tmpFiles()).toEqual([]);
   });
 
+  it('documents the upload form, and the binary answers, in the OpenAPI document', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/docs/json' });
+    expect(response.statusCode).toBe(200);
+    const paths = (response.json() as { paths: Record<string, Record<string, Record<string, unknown>>> })
+      .paths;
+    const uploadOperation = paths['/api/v1/files']!['post'] as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+      security: unknown[];
+    };
+    expect(Object.keys(uploadOperation.requestBody.content)).toEqual(['multipart/form-data']);
+    expect(
+      uploadOperation.requestBody.content['multipart/form-data']!.schema.properties['file'],
+    ).toMatchObject({
+      type: 'string',
+      format: 'binary',
+    });
+    expect(uploadOperation.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
+    const publicFile = paths['/api/v1/files/public/{*}'] ?? paths['/api/v1/files/public/*'];
+    expect(publicFile?.['get']).toMatchObject({ security: [] });
+    expect(Object.keys(paths).filter((p) => p.startsWith('/api/v1/files'))).toHaveLength(5);
+  });
+
   describe('permissions', () => {
     it('refuses anonymous uploads (401) before reading the body', async () => {
       await expectNothingStored(async () => {
