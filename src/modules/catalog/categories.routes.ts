@@ -64,7 +64,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
-    '/categories/:idOrSlug',
+    '/categories/:id',
     {
       preHandler: catalogReadAccess,
       schema: {
@@ -80,7 +80,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request) =>
       catalogRead(request.ctx, async (tx) => {
         const choice = localeChoiceOf(request);
-        return categoryDetail(tx, await findCategory(tx, request.params.idOrSlug, choice), choice);
+        return categoryDetail(tx, await findCategory(tx, request.params.id, choice), choice);
       }),
   );
 

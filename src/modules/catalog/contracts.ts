@@ -111,9 +111,13 @@ export const LocaleQuery = Type.Object(
 );
 
 export const IdParams = Type.Object({ id: Uuid }, { additionalProperties: false });
+/**
+ * `{id}` of routes that also take a slug. The parameter keeps the name `id` because OpenAPI treats
+ * `/products/{idOrSlug}` and `/products/{id}` as the same path and forbids differing names.
+ */
 export const IdOrSlugParams = Type.Object(
   {
-    idOrSlug: Type.String({
+    id: Type.String({
       minLength: 1,
       maxLength: MAX_SLUG_LENGTH,
       pattern: SLUG_PATTERN,

@@ -16,7 +16,7 @@ import { BOOTSTRAP_ADMIN, makeUser, type SignedIn, signIn } from '../../../test/
 
 const PASSWORD = 'Kestane-Şekeri-2024!';
 
-describe('product page: GET /products/:idOrSlug', () => {
+describe('product page: GET /products/:id (id or slug)', () => {
   let t: TestApp;
   let admin: SignedIn;
   let support: SignedIn;

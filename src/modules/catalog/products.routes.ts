@@ -33,7 +33,7 @@ const ImageParams = Type.Object({ id: Uuid, imageId: Uuid }, { additionalPropert
 /** Products with their variants and images: the product page read, and every write. */
 export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
-    '/products/:idOrSlug',
+    '/products/:id',
     {
       preHandler: catalogReadAccess,
       schema: {
@@ -53,7 +53,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request) =>
       catalogRead(request.ctx, async (tx) => {
         const options = detailOptionsOf(request);
-        return productDetail(tx, await findProductId(tx, request.params.idOrSlug, options), options);
+        return productDetail(tx, await findProductId(tx, request.params.id, options), options);
       }),
   );
 
