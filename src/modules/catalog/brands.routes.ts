@@ -14,7 +14,14 @@ import {
   toBrandView,
   updateBrand,
 } from './brands.service.js';
-import { BrandCreateBody, BrandPatchBody, Brand as BrandSchema, IdParams, LocaleQuery } from './contracts.js';
+import {
+  BrandCreateBody,
+  BrandPatchBody,
+  Brand as BrandSchema,
+  IdParams,
+  LocaleQuery,
+  SearchText,
+} from './contracts.js';
 import { catalogRead, catalogWrite } from './errors.js';
 import { localeChoiceOf, readSecurity, staffDetailOptions, writeSecurity } from './http.js';
 import type { BrandRow } from './schema.js';
@@ -41,7 +48,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Type.Object(
           {
             ...PageQuery,
-            q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Part of the name' })),
+            q: Type.Optional(Type.String({ ...SearchText, description: 'Part of the name' })),
             locale: LocaleQuery.properties.locale,
           },
           { additionalProperties: false },

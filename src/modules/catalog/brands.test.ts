@@ -124,6 +124,8 @@ describe('brands', () => {
     expect(rest.nextCursor).toBeNull();
     const wildcard = (await call('GET', '/brands?q=%25')).json() as { items: BrandBody[] };
     expect(wildcard.items).toEqual([]);
+    expectProblem(await call('GET', '/brands?q=%00'), 400, 'request.validation_failed');
+    expectProblem(await call('GET', `/brands?q=${'x'.repeat(101)}`), 400, 'request.validation_failed');
   });
 
   it('re-indexes the brand’s products on rename, and leaves them brandless on delete', async () => {

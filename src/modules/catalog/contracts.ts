@@ -30,9 +30,16 @@ export const Slug = Type.String({
   pattern: SLUG_PATTERN,
   description: 'Lower-case letters a–z, digits and single dashes: kraft-kutu-olculu',
 });
-export const Name = Type.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE });
+/** A name has at least one visible character ("   " would make an invisible product). */
+export const Name = Type.String({
+  minLength: 1,
+  maxLength: 200,
+  pattern: '^(?=.*\\S)[^\\u0000-\\u001f\\u007f]*$',
+});
 export const Description = Type.String({ maxLength: 20_000, pattern: NO_NUL });
 export const Label = Type.String({ minLength: 1, maxLength: 200, pattern: SINGLE_LINE });
+/** A search text in a query string. */
+export const SearchText = Type.String({ minLength: 1, maxLength: 100, pattern: SINGLE_LINE });
 /** Attribute and option codes: stable identifiers for integrations and URLs of filters. */
 export const Code = Type.String({
   minLength: 1,

@@ -251,6 +251,7 @@ describe('products: create, change, delete', () => {
         [{ translations: { tr: { name: 'x'.repeat(201) } } }, 'translations/tr/name'],
         [{ translations: { tr: { name: 'x', description: 'a\u0000b' } } }, 'translations/tr/description'],
         [{ translations: { tr: { name: 'iki\nsatır' } } }, 'translations/tr/name'],
+        [{ translations: { tr: { name: '   ' } } }, 'translations/tr/name'],
         [{ translations: { TR: { name: 'x' } } }, 'translations/TR'],
         [{ translations: {} }, 'translations'],
         [{ taxRate: '101' }, 'taxRate'],
