@@ -45,58 +45,7 @@ const sweptTmpDirs = new Set<string>();
 
 /** Uploads, metadata, deletion, public serving and signed links of stored files. */
 export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  // Registered inside this plugin, so only these routes accept multipart bodies.
-  await app.register(multipart, { throwFileSizeLimit: true });
-  // An upload refused before its body was read (no credentials, too large, wrong type) is answered at
-  // once; closing the connection afterwards stops the rest of the body from being received, instead
-  // of reading and discarding up to gigabytes (or taking the leftover bytes as the next request).
-  app.addHook('onSend', (request, reply, payload, done) => {
-    // `complete`: the whole message has arrived (if not consumed); injected requests only end.
-    const unread = !request.raw.complete && !request.raw.readableEnded;
-    if (reply.statusCode >= 400 && request.isMultipart() && unread) reply.header('connection', 'close');
-    done(null, payload);
-  });
-
-  app.post(
-    '/files',
-    {
-      preHandler: requireTenantMember,
-      // The body is a multipart stream read by the handler; the schema below only documents it.
-      validatorCompiler: () => () => true,
-      schema: {
-        tags,
-        summary: 'Upload a file',
-        description:
-          'multipart/form-data with `purpose` (image | document | import), optional `visibility` and then `file`; ' +
-          'fields must come before the file. The type is decided from the bytes: images JPEG/PNG/WebP/AVIF ' +
-          '(10 MB, needs products.edit), documents PDF (20 MB, anyone signed in), imports CSV in UTF-8 ' +
-          '(20 MB, needs products.create). Images are `processing` until their webp variants are made.',
-        security,
-        consumes: ['multipart/form-data'],
-        body: UploadForm,
-        response: { 201: FileSchema, ...problemResponses(401, 403, 413, 415, 422, 503) },
-      },
-    },
-    async (request, reply) => {
-      if (!request.isMultipart()) {
-        throw new AppError('request.unsupported_media_type', 415, 'Send the file as multipart/form-data.');
-      }
-      const { files: filesConfig } = request.ctx.runtime.config;
-      if (!sweptTmpDirs.has(filesConfig.tmpDir)) {
-        sweptTmpDirs.add(filesConfig.tmpDir);
-        void removeStaleUploads(filesConfig.tmpDir);
-      }
-      const form = await readUploadForm(request, filesConfig);
-      let row: Awaited<ReturnType<typeof saveUpload>>;
-      try {
-        row = await saveUpload(request.ctx, form);
-      } finally {
-        // Before answering: once the answer is out, nothing waits for this handler to finish.
-        await rm(form.received.tmpPath, { force: true });
-      }
-      return reply.code(201).send(toFileView(row));
-    },
-  );
+  await app.register(uploadRoute);
 
   app.get(
     '/files',
@@ -261,6 +210,63 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
         cacheControl: `private, max-age=${remaining}`,
         disposition: served.contentType === 'text/csv' ? 'attachment' : 'inline',
       });
+    },
+  );
+};
+
+/** `POST /files`, in a scope of its own with the multipart parser. */
+const uploadRoute: FastifyPluginAsyncTypebox = async (app) => {
+  // Registered in this scope only: the upload is the one route taking multipart bodies, and the
+  // parser's per-request hooks stay off the other routes (public files are a hot path).
+  await app.register(multipart, { throwFileSizeLimit: true });
+  // An upload refused before its body was read (no credentials, too large, wrong type) is answered at
+  // once; closing the connection afterwards stops the rest of the body from being received, instead
+  // of reading and discarding up to gigabytes (or taking the leftover bytes as the next request).
+  app.addHook('onSend', (request, reply, payload, done) => {
+    // `complete`: the whole message has arrived (if not consumed); injected requests only end.
+    const unread = !request.raw.complete && !request.raw.readableEnded;
+    if (reply.statusCode >= 400 && request.isMultipart() && unread) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
+  app.post(
+    '/files',
+    {
+      preHandler: requireTenantMember,
+      // The body is a multipart stream read by the handler; the schema below only documents it.
+      validatorCompiler: () => () => true,
+      schema: {
+        tags,
+        summary: 'Upload a file',
+        description:
+          'multipart/form-data with `purpose` (image | document | import), optional `visibility` and then `file`; ' +
+          'fields must come before the file. The type is decided from the bytes: images JPEG/PNG/WebP/AVIF ' +
+          '(default limit 10 MiB, needs products.edit), documents PDF (20 MiB, anyone signed in), imports CSV ' +
+          'in UTF-8 (20 MiB, needs products.create). Images are `processing` until their webp variants are made.',
+        security,
+        consumes: ['multipart/form-data'],
+        body: UploadForm,
+        response: { 201: FileSchema, ...problemResponses(401, 403, 413, 415, 422, 503) },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) {
+        throw new AppError('request.unsupported_media_type', 415, 'Send the file as multipart/form-data.');
+      }
+      const { files: filesConfig } = request.ctx.runtime.config;
+      if (!sweptTmpDirs.has(filesConfig.tmpDir)) {
+        sweptTmpDirs.add(filesConfig.tmpDir);
+        void removeStaleUploads(filesConfig.tmpDir);
+      }
+      const form = await readUploadForm(request, filesConfig);
+      let row: Awaited<ReturnType<typeof saveUpload>>;
+      try {
+        row = await saveUpload(request.ctx, form);
+      } finally {
+        // Before answering: once the answer is out, nothing waits for this handler to finish.
+        await rm(form.received.tmpPath, { force: true });
+      }
+      return reply.code(201).send(toFileView(row));
     },
   );
 };
