@@ -147,7 +147,7 @@ export function readDraft(unit: ImportUnit): { draft: ProductDraft } | { problem
       problems.push({
         row: next.row,
         field: column,
-        message: `differs from row ${current.row} of the same product; give a product's values once, or the same on every row.`,
+        message: `differs from row ${current.row} of the same product; give a product’s values once, or the same on every row.`,
       });
     }
     return current;
