@@ -19,7 +19,7 @@ import {
 } from './contracts.js';
 import { DELIMITERS } from './csv.js';
 import { exportProducts } from './export.service.js';
-import { getImport, listImports, startImport, toImportView } from './import.service.js';
+import { getImport, listImports, startImport, toImportDetail, toImportSummary } from './import.service.js';
 
 const tags = ['products'];
 
@@ -47,7 +47,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       return reply
         .code(202)
         .header('location', `${app.prefix}/products/imports/${row.id}`)
-        .send(toImportView(row, { errors: true }));
+        .send(toImportDetail(row));
     },
   );
 
@@ -64,9 +64,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     (request) =>
-      catalogRead(request.ctx, async (tx) =>
-        toImportView(await getImport(tx, request.params.id), { errors: true }),
-      ),
+      catalogRead(request.ctx, async (tx) => toImportDetail(await getImport(tx, request.params.id))),
   );
 
   app.get(
@@ -85,12 +83,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       catalogRead(request.ctx, async (tx) => {
         const { limit, cursor } = request.query;
         const rows = await listImports(tx, { limit, after: decodeCursor(cursor) });
-        return toPage(
-          rows,
-          limit,
-          (row) => row.id,
-          (row) => toImportView(row, { errors: false }),
-        );
+        return toPage(rows, limit, (row) => row.id, toImportSummary);
       }),
   );
 

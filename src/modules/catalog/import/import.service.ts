@@ -61,8 +61,8 @@ export async function listImports(tx: Tx, query: { limit: number; after?: string
     .limit(query.limit + 1);
 }
 
-/** What the API shows of an import; lists leave the error report out (it can be a thousand entries). */
-export function toImportView(row: CatalogImportRow, options: { errors: boolean }) {
+/** What the API shows of an import in lists (the error report can be a thousand entries long). */
+export function toImportSummary(row: CatalogImportRow) {
   return {
     id: row.id,
     status: row.status,
@@ -72,10 +72,14 @@ export function toImportView(row: CatalogImportRow, options: { errors: boolean }
     createdCount: row.createdCount,
     updatedCount: row.updatedCount,
     errorCount: row.errorCount,
-    ...(options.errors ? { errors: row.errors } : {}),
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     startedAt: row.startedAt?.toISOString() ?? null,
     finishedAt: row.finishedAt?.toISOString() ?? null,
   };
+}
+
+/** One import with its error report. */
+export function toImportDetail(row: CatalogImportRow) {
+  return { ...toImportSummary(row), errors: row.errors };
 }

@@ -119,11 +119,9 @@ export function locate(path: string, source: FieldSource): { row: number; column
     if (row === undefined) return null;
     return { row, column: column ?? 'sku' };
   }
-  if (head === 'translations' && second === undefined) {
-    // No locale at all: a new product without any name.
-    return { row: source.productRow(source.nameColumn), column: source.nameColumn };
-  }
   if (head === 'translations') {
+    // No locale at all: a new product without any name.
+    if (second === undefined) return { row: source.productRow(source.nameColumn), column: source.nameColumn };
     const kind = third === 'slug' || third === 'description' ? third : 'name';
     const column = textColumn(kind, second);
     return { row: source.productRow(column), column };
