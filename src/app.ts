@@ -6,7 +6,7 @@ import { ANONYMOUS_ACTOR, type RequestContext, type Runtime } from './kernel/con
 import type { JobRegistry } from './kernel/events/registry.js';
 import { registerDocsUi, registerOpenApi } from './kernel/http/docs.js';
 import { registerEtags } from './kernel/http/etag.js';
-import { registerProblemHandlers } from './kernel/http/problem-handler.js';
+import { frameworkErrorProblem, registerProblemHandlers } from './kernel/http/problem-handler.js';
 import { registerProtection } from './kernel/http/protection.js';
 import { requestIdFrom } from './kernel/http/request-id.js';
 import { ProblemSchema } from './kernel/http/schemas.js';
@@ -70,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The union type trips Fastify's server-type overloads; the value is one of its accepted shapes.
     trustProxy: config.trustProxy as true,
     return503OnClosing: true,
+    frameworkErrors: frameworkErrorProblem,
     forceCloseConnections: 'idle',
     ajv: {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },

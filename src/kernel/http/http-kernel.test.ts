@@ -146,6 +146,20 @@ describe('HTTP kernel', () => {
     expect(problemOf(response)).toMatchObject({ code: 'route.not_found', detail: 'No route GET /nowhere.' });
   });
 
+  it('answers URLs the router refuses (bad encoding, over-long parameter) as problems', async () => {
+    const bad = await t.app.inject({ method: 'GET', url: '/api/v1/users/%E0%A4%A' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(problemOf(bad)['code']).toBe('request.bad_url');
+    const long = await t.app.inject({ method: 'GET', url: `/api/v1/users/${'a'.repeat(101)}` });
+    expect(long.statusCode).toBe(414);
+    expect(long.headers['content-type']).toContain('application/problem+json');
+    expect(problemOf(long)).toMatchObject({
+      code: 'request.path_too_long',
+      requestId: long.headers['x-request-id'],
+    });
+  });
+
   it('answers an unexpected error with 500 and only the request id', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/api/v1/probe/boom' });
     expect(response.statusCode).toBe(500);

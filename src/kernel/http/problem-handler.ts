@@ -22,6 +22,11 @@ const FASTIFY_CODES: Record<string, { code: string; status: number; detail?: str
   FST_ERR_CTP_EMPTY_TYPE: { code: 'request.unsupported_media_type', status: 415 },
   FST_ERR_CTP_INVALID_TYPE: { code: 'request.unsupported_media_type', status: 415 },
   FST_ERR_BAD_URL: { code: 'request.bad_url', status: 400 },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'request.path_too_long',
+    status: 414,
+    detail: 'A path segment of the URL is longer than this API accepts (100 characters).',
+  },
   FST_ERR_ASYNC_CONSTRAINT: { code: 'request.bad_request', status: 400 },
 };
 
@@ -94,6 +99,14 @@ function fieldProblem(issue: ValidationIssue, part: string): FieldProblem {
     return { in: part, field: name, message: 'is not an allowed field' };
   }
   return { in: part, field, message: issue.message ?? 'is invalid' };
+}
+
+/**
+ * For Fastify's own refusals before routing (a malformed URL, an over-long path parameter), which
+ * otherwise answer in Fastify's JSON shape rather than as problems. Passed as `frameworkErrors`.
+ */
+export function frameworkErrorProblem(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, toProblem(error, request));
 }
 
 export function registerProblemHandlers(app: FastifyInstance): void {
