@@ -1,5 +1,13 @@
 export { catalogReadAccess, contentLocaleOf, seesUnpublished } from './access.js';
+export { isValidEan13 } from './barcodes.js';
+export { productsChanged } from './changes.js';
+export type { ProductCreateBody, ProductPatchBody, VariantInput, VariantPatch } from './contracts.js';
+export { DEMO_CATALOG_SIZES, type DemoCatalogSize, seedDemoCatalog } from './demo-catalog.js';
 export { registerCatalogJobs } from './jobs.js';
 export { productListingRoutes } from './listing.routes.js';
+export { type DetailOptions, productDetail } from './product-detail.js';
+export { createProduct, deleteProduct, findProductId, updateProduct } from './products.service.js';
 export { catalogRoutes } from './routes.js';
 export { refreshProductDerivedFields } from './search-document.js';
+export { slugify } from './slugs.js';
+export { addVariant, deleteVariant, liveVariantsOf, updateVariant } from './variants.service.js';
