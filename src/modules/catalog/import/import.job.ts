@@ -165,9 +165,11 @@ async function readImportFile(
   // Storage is read outside any transaction (it may be a network call); its failures are retried.
   const object = await storageFor(ctx.runtime.config).get(storageKey);
   if (!object) return whole('The file’s content is missing from storage; upload it again.');
+  // Read failures propagate (and are retried); only the decoding is the file's own fault.
+  const bytes = await buffer(object.body);
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(await buffer(object.body));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     return whole('The file is not UTF-8 text; save it as "CSV UTF-8".');
   }
