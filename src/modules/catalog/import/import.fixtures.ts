@@ -72,10 +72,15 @@ export interface ImportBody {
 }
 
 /** Polls the import until it has finished (the job workers must be running). */
-export async function waitForImport(api: Api, id: string, timeoutMs = 60_000): Promise<ImportBody> {
+export async function waitForImport(
+  api: Api,
+  id: string,
+  auth?: SignedIn,
+  timeoutMs = 60_000,
+): Promise<ImportBody> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const response = await api('GET', `/products/imports/${id}`);
+    const response = await api('GET', `/products/imports/${id}`, auth ? { auth } : {});
     expect(response.statusCode, response.body).toBe(200);
     const body = response.json() as ImportBody;
     if (body.status === 'completed' || body.status === 'failed') return body;
@@ -84,7 +89,7 @@ export async function waitForImport(api: Api, id: string, timeoutMs = 60_000): P
   }
 }
 
-/** Uploads the CSV, starts its import and waits for the outcome. */
+/** Uploads the CSV, starts its import as `auth` and waits for the outcome. */
 export async function importCsv(
   t: TestApp,
   api: Api,
@@ -92,9 +97,9 @@ export async function importCsv(
   csv: string | Buffer,
 ): Promise<ImportBody> {
   const fileId = await uploadCsv(t, auth, csv);
-  const started = await api('POST', '/products/import', { payload: { fileId } });
+  const started = await api('POST', '/products/import', { auth, payload: { fileId } });
   expect(started.statusCode, started.body).toBe(202);
-  return waitForImport(api, (started.json() as ImportBody).id);
+  return waitForImport(api, (started.json() as ImportBody).id, auth);
 }
 
 /** Thirteen digits with a correct EAN-13 check digit. */
