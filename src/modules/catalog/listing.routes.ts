@@ -1,3 +1,42 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
+import { catalogReadAccess, contentLocaleOf, seesUnpublished } from './access.js';
+import { ProductListingPage } from './search/contracts.js';
+import { productListingOf } from './search/listing.js';
+import { ProductListingQuerystring, parseListingQuery } from './search/query-parser.js';
 
-export const productListingRoutes: FastifyPluginAsyncTypebox = async () => {};
+// Anonymous callers are welcome unless the tenant's catalog requires signing in.
+const security: { [scheme: string]: string[] }[] = [{}, { bearer: [] }, { apiKey: [] }];
+
+/** Product listing, facets and search: what storefronts, dealer portals and the admin list from. */
+export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/products',
+    {
+      preHandler: catalogReadAccess,
+      schema: {
+        tags: ['products'],
+        summary: 'List, filter and search products, with facet counts',
+        description:
+          'Filters combine with AND; values inside one filter with OR. Attribute filters: ' +
+          '`attr.<code>=<option>[,<option>]` (enum, multi-enum), `attr.<code>=true|false` (boolean), ' +
+          '`attr.<code>=<n>[,<n>]`, `attr.<code>.min=<n>`, `attr.<code>.max=<n>` (number); only filterable ' +
+          'attributes. Customers and guests see active products only; staff with products.view see every ' +
+          'status. Pages follow `nextCursor` (keyset: nothing is skipped or repeated while paging). ' +
+          'Pages for customers and guests may be up to 5 seconds old.',
+        security,
+        headers: TenantHeaders,
+        querystring: ProductListingQuerystring,
+        response: { 200: ProductListingPage, ...problemResponses(401) },
+      },
+    },
+    (request) =>
+      productListingOf(request.ctx.runtime).list(
+        request.ctx,
+        parseListingQuery(request.query, {
+          staff: seesUnpublished(request.ctx.actor),
+          contentLocale: contentLocaleOf(request),
+        }),
+      ),
+  );
+};
