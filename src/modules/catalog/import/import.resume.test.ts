@@ -3,11 +3,13 @@ import path from 'node:path';
 import { uuidv7 } from 'uuidv7';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from '../../../../test/app.js';
+import { apiCaller } from '../../../../test/http.js';
 import { BOOTSTRAP_ADMIN, type SignedIn, signIn } from '../../../../test/identity.js';
 import type { EventEnvelope } from '../../../kernel/events/emit.js';
 import { csvText, importTestApp, uploadCsv } from './import.fixtures.js';
 import { handleImportEvent, IMPORT_RETRY_LIMIT, runImport } from './import.job.js';
 import { IMPORT_REQUESTED, type ImportRequestedPayload } from './import.service.js';
+import { failOrphanedImports } from './import.watchdog.js';
 
 /*
  * How the job behaves when runs are cut short, repeated or overlap. No job workers run in this file:
@@ -219,5 +221,40 @@ describe('import job runs: interrupted, repeated, overlapping', () => {
       ['DEVAM-2', 1],
       ['DEVAM-3', 1],
     ]);
+  });
+
+  it('marks failed the imports no job will pick up again, and only those', async () => {
+    const fileId = await uploadCsv(t, admin, CSV);
+    const orphan = await queuedImport(fileId);
+    const recent = await queuedImport(fileId);
+    await t.ownerQuery(
+      `UPDATE catalog_imports SET status = 'running', created_at = now() - interval '1 hour' WHERE id = $1`,
+      [orphan],
+    );
+    // Started through the API: its job waits in the queue (no workers run here), so it is not orphaned.
+    const started = await apiCaller(
+      () => t.app,
+      () => admin,
+    )('POST', '/products/import', { payload: { fileId } });
+    expect(started.statusCode, started.body).toBe(202);
+    const waiting = (started.json() as { id: string }).id;
+    await t.ownerQuery(`UPDATE catalog_imports SET created_at = now() - interval '1 hour' WHERE id = $1`, [
+      waiting,
+    ]);
+
+    expect(await failOrphanedImports(t.runtime)).toBe(1);
+    expect(await importRow(orphan)).toMatchObject({
+      status: 'failed',
+      errors: [
+        {
+          row: 0,
+          field: null,
+          message: expect.stringMatching(/^The import stopped and could not be resumed/),
+        },
+      ],
+    });
+    expect(await importRow(recent)).toMatchObject({ status: 'queued' });
+    expect(await importRow(waiting)).toMatchObject({ status: 'queued' });
+    expect(await failOrphanedImports(t.runtime)).toBe(0);
   });
 });
