@@ -9,7 +9,6 @@ import { multipartBody } from '../../files/fixtures.js';
 import { ensureBuiltInRoles } from '../../identity/index.js';
 import { createTenant } from '../../tenancy/index.js';
 import { ean13CheckDigit } from '../barcodes.js';
-import { catalogImportRoutes } from './import.routes.js';
 
 /*
  * Helpers for the import and export tests: the app with the import routes, CSV uploads through the
@@ -18,13 +17,8 @@ import { catalogImportRoutes } from './import.routes.js';
 
 export const IMPORT_ROUTE = { method: 'POST', url: '/api/v1/products/import' } as const;
 
-/** The test app; registers the import routes itself until the app does. */
 export function importTestApp(): Promise<TestApp> {
-  return createTestApp({
-    routes: async (app) => {
-      if (!app.hasRoute(IMPORT_ROUTE)) await app.register(catalogImportRoutes, { prefix: '/api/v1' });
-    },
-  });
+  return createTestApp();
 }
 
 /** Works the job queues in this process, as `carsi serve` does. */
