@@ -141,6 +141,8 @@ export class CatalogFixtures {
         names: input.names ?? { tr: input.code },
         unit: input.unit ?? null,
         filterable: input.filterable ?? true,
+        // Shown in the order they were made.
+        position: this.attributesByCode.size,
       });
       const options = (input.options ?? []).map((option, position) => {
         const { code, labels } =
@@ -168,7 +170,8 @@ export class CatalogFixtures {
     const descriptions = input.description === undefined ? {} : localized(input.description);
     const slugs = input.slug === undefined ? {} : localized(input.slug);
     await this.run(async (tx) => {
-      const at = input.createdAt ?? new Date();
+      // Without a given time the database's now() is kept, with its microseconds.
+      const at = input.createdAt ? { createdAt: input.createdAt, updatedAt: input.createdAt } : {};
       await tx.db.insert(products).values({
         tenantId: this.tenantId,
         id,
@@ -177,8 +180,7 @@ export class CatalogFixtures {
         unit: input.unit ?? 'adet',
         minOrderQuantity: input.minOrderQuantity ?? '1',
         orderMultiple: input.orderMultiple ?? '1',
-        createdAt: at,
-        updatedAt: at,
+        ...at,
         deletedAt: input.deleted ? new Date() : null,
       });
       await tx.db.insert(productTranslations).values(
