@@ -30,13 +30,18 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductListingPage, ...problemResponses(401) },
       },
     },
-    (request) =>
-      productListingOf(request.ctx.runtime).list(
+    async (request, reply) => {
+      const page = await productListingOf(request.ctx.runtime).list(
         request.ctx,
         parseListingQuery(request.query, {
           staff: seesUnpublished(request.ctx.actor),
           contentLocale: contentLocaleOf(request),
         }),
-      ),
+      );
+      // A cached page is serialized (by this route's response schema) once, not on every hit.
+      page.json ??= reply.serialize(page.result) as string;
+      // Typed as the object it encodes: Fastify sends a string with a JSON content type as it is.
+      return reply.type('application/json; charset=utf-8').send(page.json as never);
+    },
   );
 };

@@ -51,7 +51,16 @@ export async function countFacets(
     attributeOk.map((a) => sql`(v.attribute_id = ${a.attributeId}::uuid OR ${a.ok})`),
   );
   const flagColumns = flags.map((f) => sql`, (${f.condition}) AS ${sql.identifier(f.column)}`);
-  const attributeIds = facetAttributes.map((a) => a.id);
+  const optionAttributeIds = facetAttributes.filter((a) => a.options.length > 0).map((a) => a.id);
+  const valueAttributeIds = facetAttributes
+    .filter((a) => a.type === 'boolean' || a.type === 'number')
+    .map((a) => a.id);
+  // Attribute values of the base products that pass every filter but their own attribute's.
+  const attributeValues = (ids: string[], columns: SQL) => sql`
+      SELECT ${columns}
+        FROM product_attribute_values v JOIN base ON base.id = v.product_id
+       WHERE v.attribute_id = ANY(${sql.param(ids)}::uuid[])
+         AND ${brandOk} AND ${priceOk} AND ${otherAttributesOk}`;
 
   const rows = await runQuery<FacetRow>(
     tx,
@@ -61,32 +70,21 @@ export async function countFacets(
         FROM products p
        WHERE ${and(baseConditions(query, words))}
     ),
-    vals AS MATERIALIZED (
-      SELECT v.attribute_id, v.option_id, v.value_boolean, v.value_number, v.product_id
-        FROM base JOIN product_attribute_values v ON v.product_id = base.id
-       WHERE v.attribute_id = ANY(${sql.param(attributeIds)}::uuid[])
-         AND ${brandOk} AND ${priceOk} AND ${otherAttributesOk}
-    ),
     priced AS MATERIALIZED (
       SELECT min_price, max_price FROM base
        WHERE min_price IS NOT NULL AND ${brandOk} AND ${allAttributesOk}
     ),
-    stats AS (
-      SELECT min(min_price) AS lo, max(max_price) AS hi,
-             percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY min_price) AS quantiles
-        FROM priced
-    ),
     -- Bucket edges: the quintiles of the lowest prices rounded to two significant digits (1234.5 → 1200),
     -- strictly inside the price range, without repeats.
     edges AS (
-      SELECT coalesce(array_agg(DISTINCT e ORDER BY e), '{}') AS edges
-        FROM stats, unnest(stats.quantiles) AS q,
-             LATERAL (SELECT round(q, 1 - floor(log(q))::int) AS e WHERE q > 0) rounded
-       WHERE e > stats.lo AND e < stats.hi
-    ),
-    buckets AS (
-      SELECT lag(e) OVER (ORDER BY n) AS bmin, e AS bmax
-        FROM edges, unnest(edges.edges || ARRAY[NULL::numeric]) WITH ORDINALITY AS u(e, n)
+      SELECT stats.lo, stats.hi,
+             coalesce((SELECT array_agg(DISTINCT e ORDER BY e)
+                         FROM unnest(stats.quantiles) AS q,
+                              LATERAL (SELECT round(q, 1 - floor(log(q))::int) AS e WHERE q > 0) rounded
+                        WHERE e > stats.lo AND e < stats.hi), '{}') AS e
+        FROM (SELECT min(min_price) AS lo, max(max_price) AS hi,
+                     percentile_disc(ARRAY[0.2, 0.4, 0.6, 0.8]) WITHIN GROUP (ORDER BY min_price) AS quantiles
+                FROM priced) stats
     )
     SELECT 'total' AS facet, NULL AS key, NULL AS value, NULL AS name, NULL AS slug, count(*)::int AS count,
            NULL AS min, NULL AS max
@@ -99,23 +97,31 @@ export async function countFacets(
     -- can still show it ticked (and let it be unticked).
     HAVING count(base.id) > 0 OR b.id = ANY(${sql.param(query.brandIds)}::uuid[])
     UNION ALL
-    SELECT 'option', attribute_id::text, option_id::text, NULL, NULL, count(DISTINCT product_id)::int, NULL, NULL
-      FROM vals WHERE option_id IS NOT NULL GROUP BY attribute_id, option_id
+    SELECT 'option', attribute_id::text, option_id::text, NULL, NULL, count(*)::int, NULL, NULL
+      FROM (${attributeValues(optionAttributeIds, sql`v.attribute_id, v.option_id`)} AND v.option_id IS NOT NULL) o
+     GROUP BY attribute_id, option_id
     UNION ALL
-    SELECT 'boolean', attribute_id::text, value_boolean::text, NULL, NULL, count(DISTINCT product_id)::int, NULL, NULL
-      FROM vals WHERE value_boolean IS NOT NULL GROUP BY attribute_id, value_boolean
+    SELECT CASE WHEN value_boolean IS NULL THEN 'number' ELSE 'boolean' END, attribute_id::text,
+           value_boolean::text, NULL, NULL, count(*)::int, min(value_number)::text, max(value_number)::text
+      FROM (${attributeValues(valueAttributeIds, sql`v.attribute_id, v.value_boolean, v.value_number`)}
+              AND (v.value_boolean IS NOT NULL OR v.value_number IS NOT NULL)) n
+     GROUP BY attribute_id, value_boolean
     UNION ALL
-    SELECT 'number', attribute_id::text, NULL, NULL, NULL, count(DISTINCT product_id)::int,
-           min(value_number)::text, max(value_number)::text
-      FROM vals WHERE value_number IS NOT NULL GROUP BY attribute_id
+    SELECT 'price_range', NULL, NULL, NULL, NULL, 0, lo::text, hi::text FROM edges
     UNION ALL
-    SELECT 'price_range', NULL, NULL, NULL, NULL, 0, lo::text, hi::text FROM stats
-    UNION ALL
-    SELECT 'price_bucket', NULL, NULL, NULL, NULL,
-           (SELECT count(*)::int FROM priced
-             WHERE (bmin IS NULL OR max_price >= bmin) AND (bmax IS NULL OR min_price <= bmax)),
-           bmin::text, bmax::text
-      FROM buckets`,
+    -- Up to five buckets between the edges, counted in one pass with the filter's own test (a
+    -- product's price range meets the bucket), so a bucket's count is what filtering by it returns.
+    SELECT 'price_bucket', NULL, bucket::text, NULL, NULL, count, (edges.e)[bucket - 1]::text, (edges.e)[bucket]::text
+      FROM edges, LATERAL (
+        SELECT count(*) FILTER (WHERE min_price <= e[1]),
+               count(*) FILTER (WHERE max_price >= e[1] AND (e[2] IS NULL OR min_price <= e[2])),
+               count(*) FILTER (WHERE max_price >= e[2] AND (e[3] IS NULL OR min_price <= e[3])),
+               count(*) FILTER (WHERE max_price >= e[3] AND (e[4] IS NULL OR min_price <= e[4])),
+               count(*) FILTER (WHERE max_price >= e[4])
+          FROM priced
+      ) counted(b1, b2, b3, b4, b5),
+      LATERAL unnest(ARRAY[b1, b2, b3, b4, b5]::int[]) WITH ORDINALITY AS bucket_counts(count, bucket)
+     WHERE bucket <= cardinality(edges.e) + 1 AND cardinality(edges.e) > 0`,
   );
   return shapeFacets(rows, query, facetAttributes);
 }

@@ -18,9 +18,15 @@ const LISTING_CACHE_ENTRIES = 2_000;
 /** Attribute definitions (for validating `attr.*` filters and naming facets) are re-read as often. */
 const ATTRIBUTES_TTL_MS = 5_000;
 
+/** A listing answer; `json` is its serialized form once one request has made it (shared with later hits). */
+export interface ListingPage {
+  result: ProductSearchResult;
+  json?: string;
+}
+
 /** The product listing of one process: its search engine and what it keeps between requests. */
 export class ProductListing {
-  private readonly pages = new TenantCache<ProductSearchResult>(LISTING_CACHE_TTL_MS, LISTING_CACHE_ENTRIES);
+  private readonly pages = new TenantCache<ListingPage>(LISTING_CACHE_TTL_MS, LISTING_CACHE_ENTRIES);
   private readonly attributes = new TenantCache<FilterableAttribute[]>(ATTRIBUTES_TTL_MS, 1_000);
 
   constructor(readonly engine: ProductSearchEngine) {}
@@ -29,7 +35,7 @@ export class ProductListing {
    * One page of products. Staff (who see drafts and edit the catalog) always get a fresh answer;
    * customers and guests share cached pages, so a hit touches no database connection at all.
    */
-  list(ctx: RequestContext, request: ListingRequest): Promise<ProductSearchResult> {
+  list(ctx: RequestContext, request: ListingRequest): Promise<ListingPage> {
     const tenantId = ctx.tenantId;
     if (!tenantId) throw new AppError('tenant.required', 400, 'The catalog belongs to a tenant.');
     const search = () =>
@@ -37,7 +43,7 @@ export class ProductListing {
         ctx,
         async (tx) => {
           const facetAttributes = await this.attributes.get(tenantId, '', () => loadFilterableAttributes(tx));
-          return this.engine.search(tx, {
+          const result = await this.engine.search(tx, {
             tenantId,
             words: request.words,
             categoryId: request.categoryId,
@@ -55,6 +61,7 @@ export class ProductListing {
             facets: request.facets,
             facetAttributes,
           });
+          return { result };
         },
         { readOnly: true },
       );
