@@ -17,6 +17,7 @@ import {
   and,
   baseConditions,
   facetedConditions,
+  limitLiteral,
   relevanceScore,
   query as runQuery,
   sortSql,
@@ -142,7 +143,7 @@ function pageStatement(query: ProductSearchQuery, words: readonly WordAlternativ
                WHERE ${and(conditions)}) s
         ${after}
        ORDER BY ${order.order}
-       LIMIT ${query.limit + 1}
+       LIMIT ${limitLiteral(query.limit + 1)}
     )
     ${itemsSelect(query)}`;
 }

@@ -24,14 +24,39 @@ export interface WordAlternatives {
   spellings: string[];
 }
 
-/** Runs a statement; `name` makes it a prepared statement of the connection (fixed-shape hot queries only). */
+/**
+ * Prepared statements are kept by every pooled connection until it closes, so only this many
+ * distinct statement shapes are prepared per process; later ones run unnamed.
+ */
+const MAX_PREPARED_SHAPES = 64;
+const preparedNames = new Set<string>();
+
+/**
+ * Runs a statement. With `prepare`, it becomes a named prepared statement of the connection: parsed
+ * once, and after five runs PostgreSQL may keep a generic plan instead of planning it again (about a
+ * millisecond for a listing page). Only for hot statements of a few fixed shapes.
+ */
 export async function query<R>(tx: Tx, statement: SQL, prepare = false): Promise<R[]> {
   const { sql: text, params } = dialect.sqlToQuery(statement);
-  const name = prepare
-    ? `catalog_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`
-    : undefined;
+  let name: string | undefined;
+  if (prepare) {
+    const candidate = `catalog_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+    if (preparedNames.has(candidate) || preparedNames.size < MAX_PREPARED_SHAPES) {
+      preparedNames.add(candidate);
+      name = candidate;
+    }
+  }
   const result = await tx.client.query({ text, values: params, ...(name ? { name } : {}) });
   return result.rows as R[];
+}
+
+/**
+ * A page size written into the statement: with LIMIT as a parameter PostgreSQL never settles on a
+ * generic plan for the listing (it cannot cost an unknown limit) and plans every execution again.
+ */
+export function limitLiteral(rows: number): SQL {
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`not a row count: ${rows}`);
+  return sql.raw(String(rows));
 }
 
 /** Statuses, never deleted products. One status is written literally so it matches the listing index. */
