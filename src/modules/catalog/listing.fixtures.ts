@@ -322,13 +322,15 @@ export const BENCH_CATALOG: GeneratedCatalogSize = {
  * A large, varied catalog made inside PostgreSQL (generate_series), for query plans and load tests:
  * a three-level category tree, brands, five filterable attributes, products in Turkish (half also in
  * English) with variants, images and attribute values; 90% active, 7% draft, 3% archived, a few
- * deleted. Ids are derived from the tenant and a number, so runs are repeatable. One transaction; run
- * ANALYZE as the owner afterwards (the application role may not), as autovacuum would on a live catalog.
+ * deleted. Ids are derived from the tenant and a number, so runs are repeatable. The rows are written
+ * in one transaction and their derived fields in a second; `analyze` runs between them (as the owner:
+ * the application role may not ANALYZE), as autovacuum would have on a live catalog.
  */
 export async function generateCatalog(
   runtime: Runtime,
   tenantId: string,
   size: GeneratedCatalogSize = BENCH_CATALOG,
+  options: { analyze?: () => Promise<void> } = {},
 ): Promise<void> {
   const roots = Math.max(1, Math.round(size.categories / 30));
   const middle = Math.max(1, Math.round(size.categories / 7.5));
@@ -452,7 +454,11 @@ export async function generateCatalog(
       INSERT INTO product_images (tenant_id, id, product_id, file_id, position)
       SELECT ${t}::uuid, ${id('img', sql`i`)}, ${id('p', sql`i`)}, ${id('f', sql`i`)}, 0
         FROM generate_series(1, ${size.products}) i`);
-
+  });
+  // Planned against tables PostgreSQL still believes empty, the refresh below can take minutes
+  // instead of seconds: statistics first (ANALYZE needs the owner), then the derived fields.
+  await options.analyze?.();
+  await withTx(systemContext(runtime, tenantId), async (tx) => {
     const ids = await tx.db.execute<{ id: string }>(sql`SELECT id FROM products`);
     await refreshProductDerivedFields(
       tx,
