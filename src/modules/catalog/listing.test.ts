@@ -7,6 +7,7 @@ import { systemContext } from '../../kernel/context.js';
 import { ensureTenant, tenantDirectoryOf } from '../tenancy/index.js';
 import { CatalogFixtures } from './listing.fixtures.js';
 import type { ProductListingItem, ProductSearchResult } from './search/engine.js';
+import { hydrateListingItems } from './search/postgres-engine.js';
 
 const PASSWORD = 'Kestane-Şekeri-2024!';
 
@@ -229,6 +230,35 @@ describe('GET /products: filters, visibility and input', () => {
       );
     });
 
+    it('reads listing items for ids an external engine returns, in its order, visible ones only', async () => {
+      const tenantId = await t.tenantId('demo');
+      const items = await withTx(systemContext(t.runtime, tenantId), (tx) =>
+        hydrateListingItems(tx, [ids.koli, ids.taslak, ids.silinmis, ids.kutu, ids.other], {
+          tenantId,
+          words: [],
+          categoryId: null,
+          brandIds: [],
+          attributes: [],
+          priceMin: null,
+          priceMax: null,
+          inStock: null,
+          statuses: ['active'],
+          includeInactiveVariants: false,
+          sort: 'newest',
+          cursor: null,
+          limit: 20,
+          locales: ['en', 'tr'],
+          facets: false,
+          facetAttributes: [],
+        }),
+      );
+      expect(items.map((item) => [item.id, item.name])).toEqual([
+        [ids.koli, 'Oluklu Koli'],
+        [ids.kutu, 'Kraft Box'],
+      ]);
+      expect(items[1]).toMatchObject({ minPrice: '10.50', variantCount: 1, brand: { slug: 'kraftpak' } });
+    });
+
     it('shows the price range of active variants, null without one, and images anyone may fetch', async () => {
       const page = await list('');
       const byId = new Map(page.items.map((item) => [item.id, item]));
@@ -372,6 +402,7 @@ describe('GET /products: filters, visibility and input', () => {
           { in: 'querystring', field: 'cursor', message: expect.any(String) },
         ]);
       }
+      await expectFields('?brand=x&cursor=abc', ['brand', 'cursor']);
       const first = await list('?limit=2&sort=price');
       expectProblem(
         await call('GET', `/products?limit=2&sort=name&cursor=${first.nextCursor}`),

@@ -160,15 +160,14 @@ export function parseListingQuery(
   const requestedSort = raw.sort ?? (words.length > 0 ? 'relevance' : 'newest');
   const sort: ProductSort = requestedSort === 'relevance' && words.length === 0 ? 'newest' : requestedSort;
 
+  // A bad cursor alone is `request.invalid_cursor`; with other bad fields it is listed among them.
   let cursor: ListingCursor | null = null;
   if (raw.cursor !== undefined) {
     try {
       cursor = decodeListingCursor(raw.cursor, sort);
     } catch (error) {
-      const errors =
-        error instanceof AppError ? (error.extra['errors'] as FieldProblem[] | undefined) : undefined;
-      if (!errors || problems.length === 0) throw error;
-      problems.push(...errors);
+      if (problems.length === 0 || !(error instanceof AppError)) throw error;
+      problems.push(...(error.extra['errors'] as FieldProblem[]));
     }
   }
 
