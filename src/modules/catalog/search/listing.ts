@@ -14,7 +14,8 @@ import type { ListingRequest } from './query-parser.js';
  * clear its tenant's pages at once (`catalogChanged`); other processes see them within this time.
  */
 export const LISTING_CACHE_TTL_MS = 5_000;
-const LISTING_CACHE_ENTRIES = 2_000;
+// A page with facets is about 20 KB of JSON; this bounds the cache to tens of megabytes.
+const LISTING_CACHE_ENTRIES = 500;
 /** Attribute definitions (for validating `attr.*` filters and naming facets) are re-read as often. */
 const ATTRIBUTES_TTL_MS = 5_000;
 
