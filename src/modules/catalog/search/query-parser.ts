@@ -62,7 +62,8 @@ export const ProductListingQuerystring = Type.Object(
     ),
     status: Type.Optional(
       List(
-        'Staff only: draft, active, archived (comma-separated; default all). Others see active products only',
+        'Staff only: draft, active, archived (comma-separated; default all). Customers and guests see ' +
+          'active products only; asking for another status is a 400',
         3,
       ),
     ),
