@@ -24,7 +24,7 @@ import {
   visibilityCondition,
   type WordAlternatives,
 } from './postgres-sql.js';
-import { loadVocabulary, type Vocabulary } from './vocabulary.js';
+import { loadVocabulary, MAX_CORRECTED_WORDS, type Vocabulary } from './vocabulary.js';
 
 /** Typo corrections use a vocabulary read at most once a minute per tenant (and after catalog changes). */
 const VOCABULARY_TTL_MS = 60_000;
@@ -107,13 +107,16 @@ export class PostgresProductSearch implements ProductSearchEngine {
   /** Each word with its corrections added; null when no word has any (nothing else to try). */
   private async corrected(tx: Tx, query: ProductSearchQuery): Promise<WordAlternatives[] | null> {
     const vocabulary = await this.vocabularies.get(query.tenantId, '', () => loadVocabulary(tx));
-    let changed = false;
+    let attempts = 0;
+    let corrected = false;
     const words = query.words.map((word) => {
+      if (!vocabulary.mayCorrect(word) || attempts++ >= MAX_CORRECTED_WORDS)
+        return { word, spellings: [word.text] };
       const corrections = vocabulary.corrections(word);
-      if (corrections.length > 0) changed = true;
+      if (corrections.length > 0) corrected = true;
       return { word, spellings: [word.text, ...corrections] };
     });
-    return changed ? words : null;
+    return corrected ? words : null;
   }
 }
 

@@ -80,5 +80,11 @@ describe('typo corrections', () => {
     expect(vocabulary.corrections(word('kutu'))).toEqual([]);
     expect(vocabulary.corrections(word('kup'))).toEqual([]);
     expect(vocabulary.corrections(word('kut1'))).toEqual([]);
+    expect(['kutu', 'kup', 'kut1', 'kuti'].map((w) => vocabulary.mayCorrect(word(w)))).toEqual([
+      false,
+      false,
+      false,
+      true,
+    ]);
   });
 });

@@ -81,28 +81,39 @@ export function typoAllowance(word: string): number {
 
 /**
  * Optimal string alignment distance (Levenshtein plus adjacent transpositions, so "cnata" is one edit
- * from "canta"), giving up as soon as it must exceed `limit` (returns limit + 1).
+ * from "canta"), giving up as soon as it must exceed `limit` (returns limit + 1). Three reused rows:
+ * it runs against every vocabulary word of a similar length, so it allocates nothing per call.
  */
 export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
-  let previous2: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const width = b.length + 1;
+  if (rows.length < width * 3) rows = new Int32Array(width * 3 * 2);
+  let before = 0; // row i - 2
+  let previous = width; // row i - 1
+  let current = 2 * width; // row i
+  for (let j = 0; j < width; j++) rows[previous + j] = j;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
+    rows[current] = i;
     let rowMin = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        value = Math.min(value, previous2[j - 2]! + 1);
+    const ai = a.charCodeAt(i - 1);
+    for (let j = 1; j < width; j++) {
+      const bj = b.charCodeAt(j - 1);
+      let value = Math.min(
+        rows[previous + j]! + 1,
+        rows[current + j - 1]! + 1,
+        rows[previous + j - 1]! + (ai === bj ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === bj) {
+        value = Math.min(value, rows[before + j - 2]! + 1);
       }
-      current[j] = value;
+      rows[current + j] = value;
       if (value < rowMin) rowMin = value;
     }
     if (rowMin > limit) return limit + 1;
-    previous2 = previous;
-    previous = current;
+    [before, previous, current] = [previous, current, before];
   }
-  const distance = previous[b.length]!;
+  const distance = rows[previous + b.length]!;
   return distance > limit ? limit + 1 : distance;
 }
+
+let rows = new Int32Array(3 * 66);
