@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/tx.js';
 import { emit } from '../../kernel/events/emit.js';
+import { productListingOf } from './search/listing.js';
 import { refreshProductDerivedFields } from './search-document.js';
 import { contentLocaleFor } from './texts.js';
 
@@ -19,6 +20,16 @@ export async function productsChanged(
   if (ids.length === 0) return;
   if (change !== 'deleted') await refreshProductDerivedFields(tx, ids, await contentLocaleFor(tx));
   for (const productId of ids) await emit(tx, 'catalog.product_changed', { productId, change });
+  listingsSeeChanges(tx, ids);
+}
+
+/**
+ * This process's cached listing pages and search vocabulary forget the tenant's catalog once the
+ * change is committed (other API processes see it within the pages' few seconds of life).
+ */
+function listingsSeeChanges(tx: Tx, productIds?: readonly string[]): void {
+  const { runtime, tenantId } = tx.ctx;
+  if (tenantId) tx.afterCommit(() => productListingOf(runtime).catalogChanged(tenantId, productIds));
 }
 
 /** `catalog.category_changed`, `catalog.brand_changed` or `catalog.attribute_changed`. */
@@ -29,4 +40,5 @@ export async function catalogEntityChanged(
   change: ChangeKind,
 ): Promise<void> {
   await emit(tx, `catalog.${entity}_changed`, { [`${entity}Id`]: id, change });
+  listingsSeeChanges(tx);
 }
