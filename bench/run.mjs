@@ -100,9 +100,10 @@ async function main() {
       const reference = { ...baseline, title: `${baseline.title}, ${s.connections} connections` };
       record(`baseline:${shapeOf(s)}`, await measure(baselineUrl + baseline.path, reference, s, round === 1));
     }
-    for (const s of selected)
+    for (const s of selected) {
       const scenario = await prepared(s);
       record(s.name, await measure(appUrl + scenario.path, scenario, s, round === 1));
+    }
   }
 
   const rows = [];

@@ -53,6 +53,15 @@ export const scenarios = [
     targetP97_5Ms: 15,
   },
   {
+    name: 'products-fresh',
+    title:
+      'GET /api/v1/products first page of 20 with facets, computed afresh (staff: never from the page cache)',
+    path: '/api/v1/products?limit=20&status=active',
+    connections: 10,
+    duration: 15,
+    prepare: async (appUrl) => ({ headers: { authorization: `Bearer ${await signIn(appUrl)}` } }),
+  },
+  {
     name: 'product',
     title: 'GET /api/v1/products/:slug (detail with variants, images, attributes, breadcrumbs; guest)',
     path: '/api/v1/products/:slug',
@@ -73,6 +82,14 @@ export const scenarios = [
     connections: 50,
     duration: 15,
     targetP97_5Ms: 30,
+  },
+  {
+    name: 'search-fresh',
+    title: 'GET /api/v1/products?q=kraft kuti with facets, computed afresh (staff)',
+    path: '/api/v1/products?q=kraft%20kuti&limit=20&status=active',
+    connections: 10,
+    duration: 15,
+    prepare: async (appUrl) => ({ headers: { authorization: `Bearer ${await signIn(appUrl)}` } }),
   },
   {
     name: 'login',
