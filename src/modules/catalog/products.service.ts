@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
+import { preparedQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import {
@@ -42,18 +43,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  */
 export async function findProductId(tx: Tx, idOrSlug: string, choice: LocaleChoice): Promise<string> {
   if (UUID.test(idOrSlug)) {
-    const [row] = await tx.db
-      .select({ id: products.id })
-      .from(products)
-      .where(and(eq(products.id, idOrSlug), isNull(products.deletedAt)))
-      .limit(1);
+    const [row] = await selectLiveProductId(tx, { id: idOrSlug });
     if (row) return row.id;
   }
-  const matches = await tx.db
-    .select({ id: productTranslations.productId, locale: productTranslations.locale })
-    .from(productTranslations)
-    .innerJoin(products, eq(products.id, productTranslations.productId))
-    .where(and(eq(productTranslations.slug, idOrSlug), isNull(products.deletedAt)));
+  const matches = await selectProductsBySlug(tx, { slug: idOrSlug });
   const locale = pickLocale(
     matches.map((m) => m.locale),
     choice,
@@ -62,6 +55,22 @@ export async function findProductId(tx: Tx, idOrSlug: string, choice: LocaleChoi
   if (!match) throw notFound('product');
   return match.id;
 }
+
+// Every product page starts here: prepared once per connection (see db/prepared.ts).
+const selectLiveProductId = preparedQuery('catalog_live_product_id', (db) =>
+  db
+    .select({ id: products.id })
+    .from(products)
+    .where(and(eq(products.id, sql.placeholder('id')), isNull(products.deletedAt)))
+    .limit(1),
+);
+const selectProductsBySlug = preparedQuery('catalog_products_by_slug', (db) =>
+  db
+    .select({ id: productTranslations.productId, locale: productTranslations.locale })
+    .from(productTranslations)
+    .innerJoin(products, eq(products.id, productTranslations.productId))
+    .where(and(eq(productTranslations.slug, sql.placeholder('slug')), isNull(products.deletedAt))),
+);
 
 /** What the audit log keeps of a product: its own fields, texts, categories and attribute values. */
 async function snapshot(tx: Tx, row: ProductRow, texts?: TranslationMap) {

@@ -228,6 +228,8 @@ export const productTranslations = pgTable(
   (t) => [
     primaryKey({ columns: [t.productId, t.locale] }),
     uniqueIndex('product_translations_slug_key').on(t.tenantId, t.locale, t.slug),
+    // Product pages are found by slug in whatever locale the link used.
+    index('product_translations_tenant_slug_idx').on(t.tenantId, t.slug),
     tenantIsolation(),
   ],
 );

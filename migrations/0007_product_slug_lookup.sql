@@ -1,0 +1,1 @@
+CREATE INDEX "product_translations_tenant_slug_idx" ON "product_translations" USING btree ("tenant_id","slug");
