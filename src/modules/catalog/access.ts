@@ -13,16 +13,25 @@ export function catalogReadAccess(
   done: (error?: Error) => void,
 ): void {
   const { ctx } = request;
-  if (ctx.actor.type === 'user' || ctx.actor.type === 'api_key') return done();
-  const check = (tenant: ResolvedTenant) =>
-    tenant.catalogRequiresLogin
-      ? done(new AppError('auth.unauthenticated', 401, 'This catalog is shown to signed-in customers only.'))
-      : done();
-  if (!ctx.tenantId) return done(new AppError('tenant.required', 400, 'The catalog belongs to a tenant.'));
+  if (ctx.actor.type === 'user' || ctx.actor.type === 'api_key') {
+    done();
+    return;
+  }
+  if (!ctx.tenantId) {
+    done(new AppError('tenant.required', 400, 'The catalog belongs to a tenant.'));
+    return;
+  }
+  const check = (tenant: ResolvedTenant) => {
+    done(
+      tenant.catalogRequiresLogin
+        ? new AppError('auth.unauthenticated', 401, 'This catalog is shown to signed-in customers only.')
+        : undefined,
+    );
+  };
   const tenants = tenantDirectoryOf(ctx.runtime);
   const cached = tenants.resolveIdCached(ctx.tenantId);
-  if (cached) return check(cached);
-  tenants.resolveId(ctx.tenantId).then(check, done);
+  if (cached) check(cached);
+  else tenants.resolveId(ctx.tenantId).then(check, done);
 }
 
 /**

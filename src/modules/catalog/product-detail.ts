@@ -22,10 +22,38 @@ export async function productDetail(
 ): Promise<ProductDetail> {
   const { rows } = await tx.client.query<PageRow>({
     name: 'catalog_product_page',
-    text: PAGE_SQL,
+    text: PAGE_BY_ID,
     values: [productId],
   });
-  const product = rows[0];
+  return toDetail(rows[0], options);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The product page by id or by slug in any locale (when products share a slug across locales, the
+ * one in the caller's locale wins, as `pickLocale` chooses): for a slug, finding the product and
+ * reading its page are one statement.
+ */
+export async function productPage(tx: Tx, idOrSlug: string, options: DetailOptions): Promise<ProductDetail> {
+  if (UUID.test(idOrSlug)) {
+    const byId = await tx.client.query<PageRow>({
+      name: 'catalog_product_page',
+      text: PAGE_BY_ID,
+      values: [idOrSlug],
+    });
+    if (byId.rows[0]) return toDetail(byId.rows[0], options);
+  }
+  const language = options.locale.split('-')[0]!;
+  const { rows } = await tx.client.query<PageRow>({
+    name: 'catalog_product_page_by_slug',
+    text: PAGE_BY_SLUG,
+    values: [idOrSlug, options.locale, language, options.fallback],
+  });
+  return toDetail(rows[0], options);
+}
+
+function toDetail(product: PageRow | undefined, options: DetailOptions): ProductDetail {
   if (!product || (!options.includeUnpublished && product.status !== 'active')) throw notFound('product');
 
   const texts: Record<string, { name: string; slug: string; description: string | null }> = {};
@@ -202,7 +230,7 @@ interface PageRow {
 // The whole product page in one statement, prepared once per connection: one round trip instead of
 // nine, and one snapshot. Money and quantities leave as text (never a JSON number); the policy of
 // every table still applies, so only the tenant's rows are read.
-const PAGE_SQL = `
+const PAGE_COLUMNS = `
 SELECT p.id, p.status, p.tax_rate::text AS tax_rate, p.unit,
        p.min_order_quantity::text AS min_order_quantity, p.order_multiple::text AS order_multiple,
        p.external_id, p.min_price::text AS min_price, p.max_price::text AS max_price, p.in_stock,
@@ -246,6 +274,18 @@ SELECT p.id, p.status, p.tax_rate::text AS tax_rate, p.unit,
           FROM category_translations ct
          WHERE ct.category_id IN (SELECT unnest(c.ancestor_ids || c.id)
                                     FROM product_categories pc JOIN categories c ON c.id = pc.category_id
-                                   WHERE pc.product_id = p.id)) AS category_texts
+                                   WHERE pc.product_id = p.id)) AS category_texts`;
+
+const PAGE_BY_ID = `${PAGE_COLUMNS}
   FROM products p
  WHERE p.id = $1 AND p.deleted_at IS NULL`;
+
+const PAGE_BY_SLUG = `
+WITH target AS (
+  SELECT t.product_id AS id
+    FROM product_translations t JOIN products live ON live.id = t.product_id AND live.deleted_at IS NULL
+   WHERE t.slug = $1
+   ORDER BY t.locale = $2 DESC, t.locale = $3 DESC, t.locale = $4 DESC, t.locale COLLATE "C"
+   LIMIT 1
+)${PAGE_COLUMNS}
+  FROM target JOIN products p ON p.id = target.id`;

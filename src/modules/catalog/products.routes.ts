@@ -22,8 +22,8 @@ import {
 import { catalogRead, catalogWrite } from './errors.js';
 import { detailOptionsOf, readSecurity, staffDetailOptions, writeSecurity } from './http.js';
 import { addImage, deleteImage, reorderImages, updateImage } from './images.service.js';
-import { productDetail, variantView } from './product-detail.js';
-import { createProduct, deleteProduct, findProductId, updateProduct } from './products.service.js';
+import { productDetail, productPage, variantView } from './product-detail.js';
+import { createProduct, deleteProduct, updateProduct } from './products.service.js';
 import { addVariant, deleteVariant, updateVariant } from './variants.service.js';
 
 const tags = ['products'];
@@ -52,8 +52,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     (request) =>
       catalogRead(request.ctx, async (tx) => {
-        const options = detailOptionsOf(request);
-        return productDetail(tx, await findProductId(tx, request.params.id, options), options);
+        return productPage(tx, request.params.id, detailOptionsOf(request));
       }),
   );
 
