@@ -46,6 +46,15 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         { name: 'api-keys', description: 'System-to-system credentials' },
         { name: 'audit', description: 'Audit log' },
         { name: 'notifications', description: 'Outbound messages' },
+        {
+          name: 'products',
+          description:
+            'Products and variants: listing with filters, facets and search; product pages; management; CSV import and export',
+        },
+        { name: 'categories', description: 'The category tree and the attributes its products have' },
+        { name: 'brands', description: 'Brands' },
+        { name: 'attributes', description: 'Typed product attributes and their options' },
+        { name: 'files', description: 'Uploads, public files and signed links to private ones' },
         { name: 'platform', description: 'Platform administration: tenants' },
         { name: 'system', description: 'Health, readiness and metrics' },
       ],
