@@ -11,15 +11,21 @@ export function registerEtags(app: FastifyInstance): void {
       return done(null, payload);
     }
     if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
-    // One-shot hash: no hasher object per response.
-    const etag = `"${hash('sha1', payload, 'base64url')}"`;
-    reply.header('etag', etag);
+    // A route that keeps a response ready-made (a cached page) tags it once and sets the header itself.
+    const given = reply.getHeader('etag');
+    const etag = typeof given === 'string' ? given : strongEtagOf(payload);
+    if (given === undefined) reply.header('etag', etag);
     if (matches(request.headers['if-none-match'], etag)) {
       reply.code(304);
       return done(null, '');
     }
     done(null, payload);
   });
+}
+
+/** The strong ETag of a response body (one-shot hash: no hasher object per response). */
+export function strongEtagOf(body: string | Buffer): string {
+  return `"${hash('sha1', body, 'base64url')}"`;
 }
 
 function matches(ifNoneMatch: string | undefined, etag: string): boolean {

@@ -52,4 +52,25 @@ describe('listing pages after catalog changes', () => {
     expect((await call('DELETE', `/products/${product.id}`)).statusCode).toBe(204);
     expect(await guestNames()).toEqual([]);
   });
+
+  it('tags a page with its ETag, kept with the cached page, and answers 304 to it', async () => {
+    await createProduct(call, { status: 'active', translations: { tr: { name: 'Streç Film' } } });
+    const first = await call('GET', '/products?limit=5', { auth: null });
+    const etag = first.headers['etag'] as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await call('GET', '/products?limit=5', { auth: null });
+    expect(again.headers['etag']).toBe(etag);
+    expect(again.body).toBe(first.body);
+    const cached = await call('GET', '/products?limit=5', { auth: null, headers: { 'if-none-match': etag } });
+    expect(cached.statusCode).toBe(304);
+    expect(cached.body).toBe('');
+    // The tag follows the content: a change gives a new page and a new tag.
+    await createProduct(call, { status: 'active', translations: { tr: { name: 'Koli Bandı' } } });
+    const changed = await call('GET', '/products?limit=5', {
+      auth: null,
+      headers: { 'if-none-match': etag },
+    });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers['etag']).not.toBe(etag);
+  });
 });

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { strongEtagOf } from '../../kernel/http/etag.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
 import { catalogReadAccess, contentLocaleOf, seesUnpublished } from './access.js';
 import { ProductListingPage } from './search/contracts.js';
@@ -38,8 +39,10 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
           contentLocale: contentLocaleOf(request),
         }),
       );
-      // A cached page is serialized (by this route's response schema) once, not on every hit.
+      // A cached page is serialized (by this route's response schema) and tagged once, not on every hit.
       page.json ??= reply.serialize(page.result) as string;
+      page.etag ??= strongEtagOf(page.json);
+      reply.header('etag', page.etag);
       // Typed as the object it encodes: Fastify sends a string with a JSON content type as it is.
       return reply.type('application/json; charset=utf-8').send(page.json as never);
     },

@@ -23,6 +23,8 @@ const ATTRIBUTES_TTL_MS = 5_000;
 export interface ListingPage {
   result: ProductSearchResult;
   json?: string;
+  /** Its strong ETag, computed with `json`. */
+  etag?: string;
 }
 
 /** The product listing of one process: its search engine and what it keeps between requests. */
