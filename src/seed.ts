@@ -5,7 +5,7 @@ import { AppError } from './kernel/errors.js';
 import { type DemoCatalogSize, seedDemoCatalog } from './modules/catalog/demo-catalog.js';
 import { refreshProductDerivedFields } from './modules/catalog/search-document.js';
 import { createUser, ensureBuiltInRoles, type UserRow } from './modules/identity/index.js';
-import { ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
+import { contentLanguageOf, ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
 
 /**
  * The demo data set: a second tenant beside the default one, so tenant isolation can be seen from
@@ -32,7 +32,7 @@ export async function seedDemoData(runtime: Runtime, catalogSize: DemoCatalogSiz
     if (productIds.length > 0) {
       // Statistics first: planned against tables it believes empty, the bulk refresh takes minutes.
       await analyzeCatalog(runtime);
-      const locale = (home.settings.locale ?? 'tr').split('-')[0] ?? 'tr';
+      const locale = contentLanguageOf(home.settings);
       for (let start = 0; start < productIds.length; start += 2_000) {
         const batch = productIds.slice(start, start + 2_000);
         await withTx(ctx, (tx) => refreshProductDerivedFields(tx, batch, locale));

@@ -149,28 +149,19 @@ export async function categoryRefs(
 ): Promise<Map<string, CategoryRef>> {
   const texts = await translationsOf(tx, CATEGORY_TEXTS, [...new Set(ids)]);
   const refs = new Map<string, CategoryRef>();
-  for (const [id, translations] of texts) {
-    const locale = pickLocale(Object.keys(translations), choice);
-    const text = locale === undefined ? undefined : translations[locale];
-    refs.set(id, { id, name: text?.name ?? '', slug: text?.slug ?? '' });
-  }
+  for (const [id, translations] of texts) refs.set(id, categoryRef(id, translations, choice));
   return refs;
 }
 
-/** Root → category path of each category (the category itself last). */
-export async function breadcrumbsOf(
-  tx: Tx,
-  rows: readonly Pick<CategoryRow, 'id' | 'ancestorIds'>[],
+/** A category's name and slug in the chosen locale, from its texts per locale. */
+export function categoryRef(
+  id: string,
+  translations: Record<string, { name: string; slug: string }>,
   choice: LocaleChoice,
-): Promise<Map<string, CategoryRef[]>> {
-  const refs = await categoryRefs(
-    tx,
-    rows.flatMap((r) => [...r.ancestorIds, r.id]),
-    choice,
-  );
-  return new Map(
-    rows.map((r) => [r.id, [...r.ancestorIds, r.id].flatMap((id) => (refs.has(id) ? [refs.get(id)!] : []))]),
-  );
+): CategoryRef {
+  const locale = pickLocale(Object.keys(translations), choice);
+  const text = locale === undefined ? undefined : translations[locale];
+  return { id, name: text?.name ?? '', slug: text?.slug ?? '' };
 }
 
 /** One category with its breadcrumbs, children and the attributes its products have. */

@@ -39,10 +39,16 @@ export async function seedDemoCatalog(tx: Tx, size: DemoCatalogSize): Promise<st
               substr(md5(random()::text || seq::text), 1, 15))::uuid
     $$
   `);
+  // Slugs of the generated Turkish names, transliterated as slugify() does for the small alphabet used.
+  await run(sql`
+    CREATE OR REPLACE FUNCTION pg_temp.demo_slug(name text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+      SELECT lower(translate(name, 'çğıİöşüÇĞÖŞÜ ', 'cgiiosucgosu-'))
+    $$
+  `);
 
   await run(sql`
     INSERT INTO brands (tenant_id, id, name, slug, external_id)
-    SELECT ${tenantId}::uuid, pg_temp.demo_uuid(i), name, lower(translate(name, 'çğıİöşüÇĞÖŞÜ ', 'cgiiosucgosu-')), ${DEMO_PREFIX} || 'brand-' || i
+    SELECT ${tenantId}::uuid, pg_temp.demo_uuid(i), name, pg_temp.demo_slug(name), ${DEMO_PREFIX} || 'brand-' || i
       FROM (SELECT i, (ARRAY['Anadolu Ambalaj','Ege Karton','Marmara Paket','Toros Kağıt','Kapadokya Pack',
                              'Boğaziçi Kutu','Yeşil Döngü','Atlas Oluklu','Karadeniz Poşet','Trakya Film'])[1 + (i - 1) % 10]
                    || CASE WHEN i > 10 THEN ' ' || ((i - 1) / 10 + 1) ELSE '' END AS name
@@ -146,7 +152,7 @@ export async function seedDemoCatalog(tx: Tx, size: DemoCatalogSize): Promise<st
   await run(sql`
     INSERT INTO product_translations (tenant_id, product_id, locale, name, slug, description)
     SELECT ${tenantId}::uuid, p.id, 'tr', p.adjective_tr || ' ' || p.noun_tr || ' ' || p.dimensions || ' No ' || p.i,
-           lower(translate(p.adjective_tr || '-' || p.noun_tr, 'çğıİöşüÇĞÖŞÜ ', 'cgiiosucgosu-')) || '-' || p.dimensions || '-' || p.i,
+           pg_temp.demo_slug(p.adjective_tr || '-' || p.noun_tr) || '-' || p.dimensions || '-' || p.i,
            p.dimensions || ' cm ' || lower(p.noun_tr) || '; depo, kargo ve mağaza için. Toptan fiyatına bayilere.'
       FROM demo_products p
     UNION ALL
@@ -157,7 +163,7 @@ export async function seedDemoCatalog(tx: Tx, size: DemoCatalogSize): Promise<st
   await run(sql`
     INSERT INTO product_variants (tenant_id, id, product_id, sku, barcode, option_values, weight_grams, base_price, currency, status, stock_quantity, position)
     SELECT ${tenantId}::uuid, pg_temp.demo_uuid(p.i * 3 + v.n), p.id,
-           upper(left(translate(p.noun_tr, 'çğıİöşüÇĞÖŞÜ ', 'cgiiosucgosu-'), 3)) || '-' || lpad(p.i::text, 5, '0') || '-' || v.size,
+           upper(left(pg_temp.demo_slug(p.noun_tr), 3)) || '-' || lpad(p.i::text, 5, '0') || '-' || v.size,
            NULL, jsonb_build_object('boyut', v.size), 50 * v.n * (1 + p.i % 5),
            round((2 + (p.i % 47) * 1.75 + v.n * 0.9)::numeric, 2), 'TRY',
            CASE WHEN p.i % 23 = 0 AND v.n = 3 THEN 'inactive' ELSE 'active' END,

@@ -8,7 +8,8 @@ import { productsChanged } from './changes.js';
 import type { ImageCreateBody, ImagePatchBody } from './contracts.js';
 import { invalidField, notFound } from './errors.js';
 import { lockLiveProduct } from './product-rows.js';
-import { type ProductImageRow, productImages, productVariants } from './schema.js';
+import { type ProductImageRow, productImages } from './schema.js';
+import { findLiveVariant } from './variants.service.js';
 
 /** Enough for any product page; keeps reorder requests and product responses bounded. */
 export const MAX_IMAGES_PER_PRODUCT = 100;
@@ -39,18 +40,8 @@ export async function publicImageFile(tx: Tx, fileId: string, field: string): Pr
 
 /** 400 unless `variantId` is a live variant of the product. */
 async function assertVariantOf(tx: Tx, productId: string, variantId: string, field: string): Promise<void> {
-  const [variant] = await tx.db
-    .select({ id: productVariants.id })
-    .from(productVariants)
-    .where(
-      and(
-        eq(productVariants.id, variantId),
-        eq(productVariants.productId, productId),
-        isNull(productVariants.deletedAt),
-      ),
-    )
-    .limit(1);
-  if (!variant) throw invalidField('catalog.invalid_reference', field, 'is not a variant of this product');
+  if (!(await findLiveVariant(tx, productId, variantId)))
+    throw invalidField('catalog.invalid_reference', field, 'is not a variant of this product');
 }
 
 async function imagesOf(tx: Tx, productId: string): Promise<ProductImageRow[]> {

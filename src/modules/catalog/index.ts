@@ -5,8 +5,8 @@ export type { ProductCreateBody, ProductPatchBody, VariantInput, VariantPatch } 
 export { DEMO_CATALOG_SIZES, type DemoCatalogSize, seedDemoCatalog } from './demo-catalog.js';
 export { registerCatalogJobs } from './jobs.js';
 export { productListingRoutes } from './listing.routes.js';
-export { type DetailOptions, productDetail } from './product-detail.js';
-export { createProduct, deleteProduct, findProductId, updateProduct } from './products.service.js';
+export { type DetailOptions, productDetail, productPage } from './product-detail.js';
+export { createProduct, deleteProduct, updateProduct } from './products.service.js';
 export { catalogRoutes } from './routes.js';
 export { refreshProductDerivedFields } from './search-document.js';
 export { slugify } from './slugs.js';

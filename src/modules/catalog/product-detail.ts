@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/tx.js';
 import { imageUrlsOf } from '../files/index.js';
 import type { FileVariant } from '../files/schema.js';
+import { categoryRef } from './categories.service.js';
 import type { ProductDetail } from './contracts.js';
 import { notFound } from './errors.js';
 import type { AttributeType, LocalizedText, ProductStatus, VariantRow } from './schema.js';
@@ -20,12 +21,7 @@ export async function productDetail(
   productId: string,
   options: DetailOptions,
 ): Promise<ProductDetail> {
-  const { rows } = await tx.client.query<PageRow>({
-    name: 'catalog_product_page',
-    text: PAGE_BY_ID,
-    values: [productId],
-  });
-  return toDetail(rows[0], options);
+  return toDetail(await pageById(tx, productId), options);
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -36,14 +32,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * reading its page are one statement.
  */
 export async function productPage(tx: Tx, idOrSlug: string, options: DetailOptions): Promise<ProductDetail> {
-  if (UUID.test(idOrSlug)) {
-    const byId = await tx.client.query<PageRow>({
-      name: 'catalog_product_page',
-      text: PAGE_BY_ID,
-      values: [idOrSlug],
-    });
-    if (byId.rows[0]) return toDetail(byId.rows[0], options);
-  }
+  const byId = UUID.test(idOrSlug) ? await pageById(tx, idOrSlug) : undefined;
+  if (byId) return toDetail(byId, options);
   const language = options.locale.split('-')[0]!;
   const { rows } = await tx.client.query<PageRow>({
     name: 'catalog_product_page_by_slug',
@@ -51,6 +41,15 @@ export async function productPage(tx: Tx, idOrSlug: string, options: DetailOptio
     values: [idOrSlug, options.locale, language, options.fallback],
   });
   return toDetail(rows[0], options);
+}
+
+async function pageById(tx: Tx, productId: string): Promise<PageRow | undefined> {
+  const { rows } = await tx.client.query<PageRow>({
+    name: 'catalog_product_page',
+    text: PAGE_BY_ID,
+    values: [productId],
+  });
+  return rows[0];
 }
 
 function toDetail(product: PageRow | undefined, options: DetailOptions): ProductDetail {
@@ -168,14 +167,10 @@ function categoriesOf(rows: PageRow['categories'], texts: PageRow['category_text
     own[t.locale] = { name: t.name, slug: t.slug };
     byCategory.set(t.id, own);
   }
-  const refOf = (id: string) => {
-    const translations = byCategory.get(id) ?? {};
-    const locale = pickLocale(Object.keys(translations), choice);
-    const text = locale === undefined ? undefined : translations[locale];
-    return { id, name: text?.name ?? '', slug: text?.slug ?? '' };
-  };
   return rows.map((row) => {
-    const breadcrumbs = [...row.ancestorIds, row.id].map(refOf);
+    const breadcrumbs = [...row.ancestorIds, row.id].map((id) =>
+      categoryRef(id, byCategory.get(id) ?? {}, choice),
+    );
     return { ...breadcrumbs.at(-1)!, breadcrumbs };
   });
 }

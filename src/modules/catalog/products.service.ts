@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import { preparedQuery } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import {
@@ -13,7 +12,7 @@ import {
 } from './attribute-values.js';
 import { productsChanged } from './changes.js';
 import type { ProductCreateBody, ProductPatchBody } from './contracts.js';
-import { invalidField, invalidFields, notFound, taken } from './errors.js';
+import { invalidField, invalidFields, taken } from './errors.js';
 import { insertImages, publicImageFile } from './images.service.js';
 import { lockLiveProduct } from './product-rows.js';
 import {
@@ -25,7 +24,6 @@ import {
   productTranslations,
   productVariants,
 } from './schema.js';
-import { type LocaleChoice, pickLocale } from './texts.js';
 import {
   insertTranslations,
   PRODUCT_TEXTS,
@@ -34,43 +32,6 @@ import {
   translationsOf,
 } from './translations.js';
 import { assertSkusFree, assertVariantValues, insertVariants } from './variants.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-/**
- * The id of the live product named by `idOrSlug`: its id, or its slug in any locale. When different
- * products use the same slug in different locales, the one in the preferred locale wins.
- */
-export async function findProductId(tx: Tx, idOrSlug: string, choice: LocaleChoice): Promise<string> {
-  if (UUID.test(idOrSlug)) {
-    const [row] = await selectLiveProductId(tx, { id: idOrSlug });
-    if (row) return row.id;
-  }
-  const matches = await selectProductsBySlug(tx, { slug: idOrSlug });
-  const locale = pickLocale(
-    matches.map((m) => m.locale),
-    choice,
-  );
-  const match = matches.find((m) => m.locale === locale);
-  if (!match) throw notFound('product');
-  return match.id;
-}
-
-// Every product page starts here: prepared once per connection (see db/prepared.ts).
-const selectLiveProductId = preparedQuery('catalog_live_product_id', (db) =>
-  db
-    .select({ id: products.id })
-    .from(products)
-    .where(and(eq(products.id, sql.placeholder('id')), isNull(products.deletedAt)))
-    .limit(1),
-);
-const selectProductsBySlug = preparedQuery('catalog_products_by_slug', (db) =>
-  db
-    .select({ id: productTranslations.productId, locale: productTranslations.locale })
-    .from(productTranslations)
-    .innerJoin(products, eq(products.id, productTranslations.productId))
-    .where(and(eq(productTranslations.slug, sql.placeholder('slug')), isNull(products.deletedAt))),
-);
 
 /** What the audit log keeps of a product: its own fields, texts, categories and attribute values. */
 async function snapshot(tx: Tx, row: ProductRow, texts?: TranslationMap) {

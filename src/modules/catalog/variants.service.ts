@@ -120,7 +120,12 @@ export async function insertVariants(
   return rows;
 }
 
-export async function liveVariant(tx: Tx, productId: string, variantId: string): Promise<VariantRow> {
+/** The product's live variant with this id, if there is one. */
+export async function findLiveVariant(
+  tx: Tx,
+  productId: string,
+  variantId: string,
+): Promise<VariantRow | undefined> {
   const [row] = await tx.db
     .select()
     .from(productVariants)
@@ -132,6 +137,11 @@ export async function liveVariant(tx: Tx, productId: string, variantId: string):
       ),
     )
     .limit(1);
+  return row;
+}
+
+export async function liveVariant(tx: Tx, productId: string, variantId: string): Promise<VariantRow> {
+  const row = await findLiveVariant(tx, productId, variantId);
   if (!row) throw notFound('variant');
   return row;
 }

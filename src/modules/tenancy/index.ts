@@ -5,6 +5,7 @@ export {
   TenantSettingsView,
 } from './contracts.js';
 export {
+  contentLanguageOf,
   type ResolvedTenant,
   TENANT_CACHE_TTL_MS,
   TenantDirectory,

@@ -3,7 +3,7 @@ import { withTx } from '../../db/tx.js';
 import type { Runtime } from '../../kernel/context.js';
 import { systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
-import { type TenantRateLimits, type TenantRow, tenants } from './schema.js';
+import { type TenantRateLimits, type TenantRow, type TenantSettings, tenants } from './schema.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -86,7 +86,7 @@ export class TenantDirectory {
             status: found.status,
             rateLimits: found.settings.rateLimits,
             catalogRequiresLogin: found.settings.catalog?.requireLogin === true,
-            contentLocale: (found.settings.locale ?? 'tr').split('-')[0]!.toLowerCase(),
+            contentLocale: contentLanguageOf(found.settings),
           }
         );
       },
@@ -101,6 +101,11 @@ export class TenantDirectory {
     if (by === 'id' || tenant) this.byId.set(tenant?.id ?? value, entry);
     return tenant;
   }
+}
+
+/** The language of a tenant's locale (`tr` for `tr-TR`; `tr` when none is set): its catalog texts' default. */
+export function contentLanguageOf(settings: TenantSettings): string {
+  return (settings.locale ?? 'tr').split('-')[0]!.toLowerCase();
 }
 
 function fresh(entry: Entry | undefined): ResolvedTenant | null | undefined {
