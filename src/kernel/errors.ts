@@ -22,6 +22,16 @@ export interface FieldProblem {
   message: string;
 }
 
+/** The detail of a 400 `request.validation_failed`: how many fields were wrong. */
+export function validationDetail(count: number): string {
+  return `The request has ${count} invalid field${count === 1 ? '' : 's'}.`;
+}
+
+/** 400 `request.validation_failed` listing every bad field, as schema validation answers it. */
+export function validationFailed(errors: FieldProblem[]): AppError {
+  return new AppError('request.validation_failed', 400, validationDetail(errors.length), { errors });
+}
+
 /** RFC 9457 problem document, as every error response carries it. */
 export interface Problem {
   type: string;

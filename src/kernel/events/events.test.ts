@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { LOST_JOB_EVENT, registerLostJobQueue } from '../../../test/fixtures/probe-queues.js';
+import { waitFor } from '../../../test/wait.js';
 import { withTx } from '../../db/tx.js';
 import { systemContext } from '../context.js';
 import { JobRunner } from '../jobs/runner.js';
@@ -13,19 +14,6 @@ interface Delivery {
   queue: string;
   data: { eventId: string; type: string; tenantId: string; payload: { n: number } };
   job: JobInfo;
-}
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  timeoutMs = 25_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('timed out waiting');
 }
 
 describe('events and jobs', () => {

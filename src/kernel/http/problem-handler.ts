@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, buildProblem, type FieldProblem, PROBLEM_CONTENT_TYPE, type Problem } from '../errors.js';
+import {
+  AppError,
+  buildProblem,
+  type FieldProblem,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  validationDetail,
+} from '../errors.js';
 
 interface ValidationIssue {
   instancePath: string;
@@ -57,13 +64,9 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
       if (!byField.has(key) && issue.keyword !== 'anyOf') byField.set(key, problem);
     }
     const errors = [...byField.values()];
-    return buildProblem(
-      'request.validation_failed',
-      400,
-      `The request has ${errors.length} invalid field${errors.length === 1 ? '' : 's'}.`,
-      requestId,
-      { errors },
-    );
+    return buildProblem('request.validation_failed', 400, validationDetail(errors.length), requestId, {
+      errors,
+    });
   }
   if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return buildProblem('request.malformed_json', 400, 'The body is not valid JSON.', requestId);

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Tx } from '../../../db/tx.js';
-import { AppError, type FieldProblem } from '../../../kernel/errors.js';
+import { type FieldProblem, validationFailed } from '../../../kernel/errors.js';
 import type { AttributeFilter, FilterableAttribute } from './engine.js';
 
 /** An `attr.<code>`, `attr.<code>.min` or `attr.<code>.max` filter as the query string gave it. */
@@ -110,13 +110,6 @@ export function resolveAttributeFilters(
       });
     }
   }
-  if (problems.length > 0) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      `The request has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}.`,
-      { errors: problems },
-    );
-  }
+  if (problems.length > 0) throw validationFailed(problems);
   return filters;
 }

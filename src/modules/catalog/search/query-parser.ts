@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Decimal } from 'decimal.js';
-import { AppError, type FieldProblem } from '../../../kernel/errors.js';
+import { AppError, type FieldProblem, validationFailed } from '../../../kernel/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../kernel/pagination.js';
 import { PRODUCT_STATUSES, type ProductStatus } from '../schema.js';
 import type { RequestedAttributeFilter } from './attributes.js';
@@ -172,14 +172,7 @@ export function parseListingQuery(
     }
   }
 
-  if (problems.length > 0) {
-    throw new AppError(
-      'request.validation_failed',
-      400,
-      `The request has ${problems.length} invalid field${problems.length === 1 ? '' : 's'}.`,
-      { errors: problems },
-    );
-  }
+  if (problems.length > 0) throw validationFailed(problems);
 
   const locales = [raw.locale, raw.locale?.split('-')[0], caller.contentLocale].filter(
     (locale, i, all): locale is string => locale !== undefined && all.indexOf(locale) === i,
