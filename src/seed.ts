@@ -3,6 +3,7 @@ import { asTenant, withTx } from './db/tx.js';
 import { type Runtime, systemContext } from './kernel/context.js';
 import { AppError } from './kernel/errors.js';
 import { type DemoCatalogSize, seedDemoCatalog } from './modules/catalog/demo-catalog.js';
+import { rebuildProductPages } from './modules/catalog/product-pages.js';
 import { refreshProductDerivedFields } from './modules/catalog/search-document.js';
 import { createUser, ensureBuiltInRoles, type UserRow } from './modules/identity/index.js';
 import { contentLanguageOf, ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
@@ -35,7 +36,10 @@ export async function seedDemoData(runtime: Runtime, catalogSize: DemoCatalogSiz
       const locale = contentLanguageOf(home.settings);
       for (let start = 0; start < productIds.length; start += 2_000) {
         const batch = productIds.slice(start, start + 2_000);
-        await withTx(ctx, (tx) => refreshProductDerivedFields(tx, batch, locale));
+        await withTx(ctx, async (tx) => {
+          await refreshProductDerivedFields(tx, batch, locale);
+          await rebuildProductPages(tx, batch, locale);
+        });
       }
       await analyzeCatalog(runtime);
       runtime.log.info({ products: productIds.length, ms: Date.now() - started }, 'demo catalog created');

@@ -6,6 +6,7 @@ import { AppError } from '../../kernel/errors.js';
 import { catalogEntityChanged, productsChanged } from './changes.js';
 import type { AttributeCreateBody, AttributePatchBody, OptionInput, OptionPatchBody } from './contracts.js';
 import { invalidField, notFound, taken } from './errors.js';
+import { productPagesChanged } from './product-pages.js';
 import {
   type AttributeOptionRow,
   type AttributeRow,
@@ -148,6 +149,8 @@ export async function updateAttribute(
     .returning();
   await audit(tx, { action: 'attribute.updated', entityType: 'attribute', entityId: id, before, after });
   await catalogEntityChanged(tx, 'attribute', id, 'updated');
+  // Names, unit and order show on the pages of products that have a value of it.
+  await productPagesChanged(tx, await productsWithValue(tx, eq(productAttributeValues.attributeId, id)));
   return (await withOptions(tx, [after!]))[0]!;
 }
 
@@ -230,8 +233,9 @@ export async function updateOption(
     after,
   });
   // Products are not re-announced one by one: labels are not part of their search documents, and
-  // subscribers that show labels learn of the change from this event.
+  // subscribers that show labels learn of the change from this event. Their stored pages show labels.
   await catalogEntityChanged(tx, 'attribute', attributeId, 'updated');
+  await productPagesChanged(tx, await productsWithValue(tx, eq(productAttributeValues.optionId, optionId)));
   return after!;
 }
 

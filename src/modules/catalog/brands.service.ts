@@ -7,6 +7,7 @@ import { catalogEntityChanged, productsChanged } from './changes.js';
 import type { BrandCreateBody, BrandPatchBody } from './contracts.js';
 import { notFound, taken } from './errors.js';
 import { publicImageFile } from './images.service.js';
+import { productPagesChanged } from './product-pages.js';
 import { type BrandRow, brands, products } from './schema.js';
 import { baseSlug, claimSlug } from './slugs.js';
 import { type LocaleChoice, pickLocale } from './texts.js';
@@ -128,9 +129,9 @@ export async function updateBrand(tx: Tx, id: string, patch: BrandPatchBody): Pr
     .returning();
   await audit(tx, { action: 'brand.updated', entityType: 'brand', entityId: id, before, after });
   await catalogEntityChanged(tx, 'brand', id, 'updated');
-  if (patch.name !== undefined && patch.name !== before.name) {
-    await productsChanged(tx, await productIdsOfBrand(tx, id), 'updated');
-  }
+  // The name is in the products' search documents; name and slug are on their pages.
+  if (after!.name !== before.name) await productsChanged(tx, await productIdsOfBrand(tx, id), 'updated');
+  else if (after!.slug !== before.slug) await productPagesChanged(tx, await productIdsOfBrand(tx, id));
   return after!;
 }
 

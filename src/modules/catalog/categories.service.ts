@@ -6,6 +6,7 @@ import { AppError } from '../../kernel/errors.js';
 import { catalogEntityChanged, productsChanged } from './changes.js';
 import type { CategoryAttributesBody, CategoryCreateBody, CategoryPatchBody } from './contracts.js';
 import { invalidField, invalidFields, notFound, taken } from './errors.js';
+import { productPagesChanged } from './product-pages.js';
 import {
   attributes,
   type CategoryRow,
@@ -357,6 +358,8 @@ export async function updateCategory(tx: Tx, id: string, patch: CategoryPatchBod
     after: { ...after, translations },
   });
   await catalogEntityChanged(tx, 'category', id, 'updated');
+  // Its names and place are in the breadcrumbs of every product in its subtree.
+  if (moving || patch.translations) await productPagesChanged(tx, await productIdsInSubtree(tx, id));
   return after!;
 }
 
@@ -459,4 +462,17 @@ export async function setCategoryAttributes(
           .returning();
   await audit(tx, { action: 'category.attributes_set', entityType: 'category', entityId: id, before, after });
   await catalogEntityChanged(tx, 'category', id, 'updated');
+}
+
+/** The live products in a category or any category below it. */
+async function productIdsInSubtree(tx: Tx, categoryId: string): Promise<string[]> {
+  const { rows } = await tx.client.query<{ id: string }>(
+    `SELECT DISTINCT pc.product_id AS id
+       FROM product_categories pc
+       JOIN categories c ON c.id = pc.category_id
+       JOIN products p ON p.id = pc.product_id AND p.deleted_at IS NULL
+      WHERE c.id = $1 OR c.ancestor_ids @> ARRAY[$1]::uuid[]`,
+    [categoryId],
+  );
+  return rows.map((r) => r.id);
 }

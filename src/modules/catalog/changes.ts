@@ -1,5 +1,6 @@
 import type { Tx } from '../../db/tx.js';
 import { emit } from '../../kernel/events/emit.js';
+import { deleteProductPages, productPagesChanged } from './product-pages.js';
 import { productListingOf } from './search/listing.js';
 import { refreshProductDerivedFields } from './search-document.js';
 import { contentLocaleFor } from './texts.js';
@@ -8,8 +9,9 @@ export type ChangeKind = 'created' | 'updated' | 'deleted';
 
 /**
  * Everything a change to products must be followed by, in the same transaction: their search
- * document, prices and stock flag recomputed (listings never see a half-updated product), and one
- * `catalog.product_changed` event each for subscribers that keep copies (search engines, caches).
+ * document, prices and stock flag recomputed (listings never see a half-updated product), their
+ * stored pages rebuilt (product-pages.ts), and one `catalog.product_changed` event each for
+ * subscribers that keep copies (search engines, caches).
  */
 export async function productsChanged(
   tx: Tx,
@@ -18,7 +20,11 @@ export async function productsChanged(
 ): Promise<void> {
   const ids = [...new Set(productIds)];
   if (ids.length === 0) return;
-  if (change !== 'deleted') await refreshProductDerivedFields(tx, ids, await contentLocaleFor(tx));
+  if (change === 'deleted') await deleteProductPages(tx, ids);
+  else {
+    await refreshProductDerivedFields(tx, ids, await contentLocaleFor(tx));
+    await productPagesChanged(tx, ids);
+  }
   for (const productId of ids) await emit(tx, 'catalog.product_changed', { productId, change });
   listingsSeeChanges(tx, ids);
 }

@@ -4,6 +4,7 @@ import { uuidv7 } from 'uuidv7';
 import { type Tx, withTx } from '../../db/tx.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
 import { files } from '../files/index.js';
+import { rebuildProductPages } from './product-pages.js';
 import {
   type AttributeType,
   attributeOptions,
@@ -26,8 +27,8 @@ import { refreshProductDerivedFields } from './search-document.js';
 
 /*
  * Catalog data for listing and search tests and measurements, written straight into the catalog
- * tables (as the management API would leave them) and finished with refreshProductDerivedFields, so
- * the listing is tested against exactly what it reads in production.
+ * tables (as the management API would leave them) and finished with refreshProductDerivedFields and
+ * rebuildProductPages, so listings and pages are tested against exactly what they read in production.
  */
 
 export interface VariantFixture {
@@ -260,6 +261,7 @@ export class CatalogFixtures {
         });
       }
       await refreshProductDerivedFields(tx, [id], this.sortLocale);
+      await rebuildProductPages(tx, [id], this.sortLocale);
     });
     return id;
   }
@@ -460,11 +462,9 @@ export async function generateCatalog(
   await options.analyze?.();
   await withTx(systemContext(runtime, tenantId), async (tx) => {
     const ids = await tx.db.execute<{ id: string }>(sql`SELECT id FROM products`);
-    await refreshProductDerivedFields(
-      tx,
-      ids.rows.map((row) => row.id),
-      'tr',
-    );
+    const productIds = ids.rows.map((row) => row.id);
+    await refreshProductDerivedFields(tx, productIds, 'tr');
+    await rebuildProductPages(tx, productIds, 'tr');
   });
   productListingOf(runtime).catalogChanged(tenantId);
 }

@@ -52,7 +52,7 @@ async function pageById(tx: Tx, productId: string): Promise<PageRow | undefined>
   return rows[0];
 }
 
-function toDetail(product: PageRow | undefined, options: DetailOptions): ProductDetail {
+export function toDetail(product: PageRow | undefined, options: DetailOptions): ProductDetail {
   if (!product || (!options.includeUnpublished && product.status !== 'active')) throw notFound('product');
 
   const texts: Record<string, { name: string; slug: string; description: string | null }> = {};
@@ -175,7 +175,7 @@ function categoriesOf(rows: PageRow['categories'], texts: PageRow['category_text
   });
 }
 
-interface PageRow {
+export interface PageRow {
   id: string;
   status: ProductStatus;
   tax_rate: string;
@@ -225,7 +225,7 @@ interface PageRow {
 // The whole product page in one statement, prepared once per connection: one round trip instead of
 // nine, and one snapshot. Money and quantities leave as text (never a JSON number); the policy of
 // every table still applies, so only the tenant's rows are read.
-const PAGE_COLUMNS = `
+export const PAGE_COLUMNS = `
 SELECT p.id, p.status, p.tax_rate::text AS tax_rate, p.unit,
        p.min_order_quantity::text AS min_order_quantity, p.order_multiple::text AS order_multiple,
        p.external_id, p.min_price::text AS min_price, p.max_price::text AS max_price, p.in_stock,
@@ -275,12 +275,18 @@ const PAGE_BY_ID = `${PAGE_COLUMNS}
   FROM products p
  WHERE p.id = $1 AND p.deleted_at IS NULL`;
 
-const PAGE_BY_SLUG = `
+/**
+ * The product a slug names: a live product with that slug in any locale, the one in the caller's
+ * locale ($2), then its language ($3), then the tenant's ($4) first.
+ */
+export const SLUG_TARGET = `
 WITH target AS (
   SELECT t.product_id AS id
     FROM product_translations t JOIN products live ON live.id = t.product_id AND live.deleted_at IS NULL
    WHERE t.slug = $1
    ORDER BY t.locale = $2 DESC, t.locale = $3 DESC, t.locale = $4 DESC, t.locale COLLATE "C"
    LIMIT 1
-)${PAGE_COLUMNS}
+)`;
+
+const PAGE_BY_SLUG = `${SLUG_TARGET}${PAGE_COLUMNS}
   FROM target JOIN products p ON p.id = target.id`;

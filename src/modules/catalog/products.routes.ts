@@ -22,7 +22,8 @@ import {
 import { catalogRead, catalogWrite } from './errors.js';
 import { detailOptionsOf, readSecurity, staffDetailOptions, writeSecurity } from './http.js';
 import { addImage, deleteImage, reorderImages, updateImage } from './images.service.js';
-import { productDetail, productPage, variantView } from './product-detail.js';
+import { productDetail, variantView } from './product-detail.js';
+import { servedProductPage } from './product-pages.js';
 import { createProduct, deleteProduct, updateProduct } from './products.service.js';
 import { addVariant, deleteVariant, updateVariant } from './variants.service.js';
 
@@ -50,10 +51,15 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: ProductDetail, ...problemResponses(401, 404) },
       },
     },
-    (request) =>
-      catalogRead(request.ctx, async (tx) => {
-        return productPage(tx, request.params.id, detailOptionsOf(request));
-      }),
+    async (request, reply) => {
+      const page = await catalogRead(request.ctx, (tx) =>
+        servedProductPage(tx, request.params.id, detailOptionsOf(request)),
+      );
+      if (!('json' in page)) return page;
+      // A stored page was serialized by this same schema and tagged when it was made.
+      reply.header('etag', page.etag);
+      return reply.type('application/json; charset=utf-8').send(page.json as never);
+    },
   );
 
   app.post(

@@ -337,6 +337,28 @@ export const productImages = pgTable(
 );
 export type ProductImageRow = typeof productImages.$inferSelect;
 
+/**
+ * A product page as guests and customers get it, serialized once when the product (or anything it
+ * shows: brand, categories, attributes, images) changes, per locale it can be asked in. `fallback`
+ * is the tenant's content language it was made with; a page made with another is not served.
+ * Staff pages and locales without a stored page are made for each request (product-detail.ts).
+ */
+export const productPages = pgTable(
+  'product_pages',
+  {
+    tenantId: tenantIdColumn(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    locale: text('locale').notNull(),
+    fallback: text('fallback').notNull(),
+    body: text('body').notNull(),
+    etag: text('etag').notNull(),
+    builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.productId, t.locale] }), tenantIsolation()],
+);
+
 export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
 

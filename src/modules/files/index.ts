@@ -3,6 +3,7 @@ export { fileRoutes } from './routes.js';
 export { type FileRow, files } from './schema.js';
 export {
   FILE_DELETED,
+  FILE_READY,
   FILE_STORED,
   type FileEventPayload,
   type FileView,

@@ -2,12 +2,13 @@ import { buffer } from 'node:stream/consumers';
 import { and, eq, isNull } from 'drizzle-orm';
 import { withTx } from '../../db/tx.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
-import type { EventEnvelope } from '../../kernel/events/emit.js';
+import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
 import type { JobRegistry } from '../../kernel/events/registry.js';
 import { renderVariants, UnreadableImage } from './images.js';
 import { type FileRow, type FileVariant, files } from './schema.js';
 import {
   FILE_DELETED,
+  FILE_READY,
   FILE_STORED,
   type FileEventPayload,
   PRIVATE_CACHE_CONTROL,
@@ -87,7 +88,10 @@ async function makeImageVariants(event: FileEvent, runtime: Runtime): Promise<vo
       .set({ variants, width: rendered.size.width, height: rendered.size.height, status: 'ready' })
       .where(and(eq(files.id, row.id), isNull(files.deletedAt), eq(files.status, 'processing')))
       .returning({ id: files.id });
-    if (updated) return 'ready';
+    if (updated) {
+      await emit<FileEventPayload>(tx, FILE_READY, { fileId: row.id });
+      return 'ready';
+    }
     const [now] = await tx.db.select({ deletedAt: files.deletedAt }).from(files).where(eq(files.id, row.id));
     return now?.deletedAt ? 'deleted' : 'done-elsewhere';
   });

@@ -18,6 +18,8 @@ import { type ImageUrls, imageUrlsOf } from './urls.js';
 export const FILE_STORED = 'file.stored';
 /** Emitted when a file is deleted; a subscriber removes its bytes from storage. */
 export const FILE_DELETED = 'file.deleted';
+/** Emitted when an image's resized variants are ready (their URLs are no longer null). */
+export const FILE_READY = 'file.ready';
 
 export interface FileEventPayload {
   fileId: string;

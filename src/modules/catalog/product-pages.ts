@@ -1,0 +1,211 @@
+import fastJson from 'fast-json-stringify';
+import { type Tx, withTx } from '../../db/tx.js';
+import { type Runtime, systemContext } from '../../kernel/context.js';
+import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
+import type { JobRegistry } from '../../kernel/events/registry.js';
+import { strongEtagOf } from '../../kernel/http/etag.js';
+import { ProductDetail } from './contracts.js';
+import { notFound } from './errors.js';
+import {
+  type DetailOptions,
+  PAGE_COLUMNS,
+  type PageRow,
+  productPage,
+  SLUG_TARGET,
+  toDetail,
+} from './product-detail.js';
+import { refreshProductDerivedFields } from './search-document.js';
+import { contentLocaleFor } from './texts.js';
+
+/**
+ * Stored product pages (table `product_pages`): the page guests and customers get, serialized once
+ * whenever the product or anything it shows changes, instead of assembled from nine tables and
+ * serialized on every request. One page per locale the product has texts in, plus the tenant's
+ * content language, each made with that content language as fallback. Staff pages (drafts, stock
+ * quantities) and other locales are made per request, as before.
+ *
+ * Kept in step by the writes themselves: `productsChanged` rebuilds the pages of the products it is
+ * told about, and changes to brands, categories, attributes and image files rebuild the pages of the
+ * products that show them. Up to INLINE_LIMIT products are rebuilt in the writing transaction; more
+ * (a category over a large part of the catalog, a bulk import, a new content language) are removed
+ * in that transaction and rebuilt by a background job, and are made per request until then. A page is
+ * therefore never older than the data it shows.
+ */
+
+/** The serialized form of a page: the route's response schema, so stored and fresh pages are alike. */
+const serializePage = fastJson(ProductDetail as object) as (detail: ProductDetail) => string;
+
+/** Pages rebuilt inside the writing transaction; larger sets go to the rebuild job. */
+export const INLINE_LIMIT = 200;
+/** Products per statement (and per job transaction) when rebuilding. */
+const CHUNK = 250;
+
+export const PAGES_STALE = 'catalog.product_pages_stale';
+export interface PagesStalePayload {
+  /** The products whose pages to rebuild; null: every product of the tenant (content language changed). */
+  productIds: string[] | null;
+}
+
+export interface StoredPage {
+  json: string;
+  etag: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const STORED_BY_ID = `
+SELECT body, etag FROM product_pages WHERE product_id = $1 AND locale = $2 AND fallback = $3`;
+
+// The same product the live statement would pick for this slug; its stored page when there is one.
+const STORED_BY_SLUG = `${SLUG_TARGET}
+SELECT pg.body, pg.etag
+  FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4`;
+
+/**
+ * The product page as this caller sees it: the stored page (serialized, with its ETag) for guests and
+ * customers when there is one, else the page made now. 404 as the live page would be.
+ */
+export async function servedProductPage(
+  tx: Tx,
+  idOrSlug: string,
+  options: DetailOptions,
+): Promise<StoredPage | ProductDetail> {
+  if (!options.includeUnpublished) {
+    const stored = await storedPage(tx, idOrSlug, options);
+    if (stored === null) throw notFound('product');
+    if (stored) return stored;
+  }
+  return productPage(tx, idOrSlug, options);
+}
+
+/** A stored page; null when no product has that slug; undefined when the page must be made now. */
+async function storedPage(tx: Tx, idOrSlug: string, options: DetailOptions) {
+  type Row = { body: string | null; etag: string | null };
+  if (UUID.test(idOrSlug)) {
+    const { rows } = await tx.client.query<Row>({
+      name: 'catalog_stored_page',
+      text: STORED_BY_ID,
+      values: [idOrSlug, options.locale, options.fallback],
+    });
+    // No stored page by id may still be a product by slug, a draft, or an unstored locale.
+    return rows[0]?.body ? { json: rows[0].body, etag: rows[0].etag! } : undefined;
+  }
+  const { rows } = await tx.client.query<Row>({
+    name: 'catalog_stored_page_by_slug',
+    text: STORED_BY_SLUG,
+    values: [idOrSlug, options.locale, options.locale.split('-')[0], options.fallback],
+  });
+  const row = rows[0];
+  if (!row) return null;
+  return row.body ? { json: row.body, etag: row.etag! } : undefined;
+}
+
+/**
+ * The pages of these products no longer match their data: rebuilt now when they are few, else removed
+ * now and rebuilt by the background job (made per request meanwhile). Deleted products lose theirs.
+ */
+export async function productPagesChanged(tx: Tx, productIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(productIds)];
+  if (ids.length === 0) return;
+  if (ids.length <= INLINE_LIMIT) {
+    await rebuildProductPages(tx, ids, await contentLocaleFor(tx));
+    return;
+  }
+  await deleteProductPages(tx, ids);
+  for (let i = 0; i < ids.length; i += CHUNK * 4) {
+    await emit<PagesStalePayload>(tx, PAGES_STALE, { productIds: ids.slice(i, i + CHUNK * 4) });
+  }
+}
+
+export async function deleteProductPages(tx: Tx, productIds: readonly string[]): Promise<void> {
+  await tx.client.query('DELETE FROM product_pages WHERE product_id = ANY($1::uuid[])', [productIds]);
+}
+
+/**
+ * Makes and stores the pages of these products in the transaction, with `fallback` as the tenant's
+ * content language. The products are locked first, so a concurrent change to one of them is either
+ * seen here or waits for this transaction and then rebuilds the page itself.
+ */
+export async function rebuildProductPages(
+  tx: Tx,
+  productIds: readonly string[],
+  fallback: string,
+): Promise<void> {
+  const sorted = [...new Set(productIds)].sort();
+  for (let i = 0; i < sorted.length; i += CHUNK) {
+    const chunk = sorted.slice(i, i + CHUNK);
+    await tx.client.query('SELECT 1 FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+      chunk,
+    ]);
+    await deleteProductPages(tx, chunk);
+    const { rows } = await tx.client.query<PageRow>(
+      `${PAGE_COLUMNS} FROM products p
+        WHERE p.id = ANY($1::uuid[]) AND p.deleted_at IS NULL AND p.status = 'active'`,
+      [chunk],
+    );
+    const pages = rows.flatMap((row) => pagesOf(row, fallback));
+    if (pages.length === 0) continue;
+    await tx.client.query(
+      `INSERT INTO product_pages (tenant_id, product_id, locale, fallback, body, etag)
+       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [
+        tx.ctx.tenantId,
+        pages.map((p) => p.productId),
+        pages.map((p) => p.locale),
+        pages.map(() => fallback),
+        pages.map((p) => p.json),
+        pages.map((p) => p.etag),
+      ],
+    );
+  }
+}
+
+/** A product's public pages: one per locale it has texts in, and one in the content language. */
+function pagesOf(row: PageRow, fallback: string) {
+  const locales = new Set([...row.texts.map((t) => t.locale), fallback]);
+  return [...locales].map((locale) => {
+    const json = serializePage(toDetail(row, { locale, fallback, includeUnpublished: false }));
+    return { productId: row.id, locale, json, etag: strongEtagOf(json) };
+  });
+}
+
+export function registerProductPageJobs(registry: JobRegistry): void {
+  registry.subscribe<EventEnvelope<PagesStalePayload>>(PAGES_STALE, 'rebuild', rebuildStalePages, {
+    retryLimit: 6,
+    retryDelaySeconds: 10,
+  });
+}
+
+/**
+ * Rebuilds the pages an event names, a chunk per transaction so a large catalog never holds one long
+ * transaction. For the whole catalog (a new content language) the products' sort names, which are
+ * kept in that language, are refreshed with them.
+ */
+async function rebuildStalePages(event: EventEnvelope<PagesStalePayload>, runtime: Runtime): Promise<void> {
+  const ctx = systemContext(runtime, event.tenantId, event.requestId);
+  const wholeCatalog = event.payload.productIds === null;
+  let remaining = event.payload.productIds ?? [];
+  let after = '00000000-0000-0000-0000-000000000000';
+  for (;;) {
+    const done = await withTx(ctx, async (tx) => {
+      let chunk: string[];
+      if (wholeCatalog) {
+        const { rows } = await tx.client.query<{ id: string }>(
+          'SELECT id FROM products WHERE id > $1 AND deleted_at IS NULL ORDER BY id LIMIT $2',
+          [after, CHUNK],
+        );
+        chunk = rows.map((r) => r.id);
+        after = chunk.at(-1) ?? after;
+      } else {
+        chunk = remaining.slice(0, CHUNK);
+        remaining = remaining.slice(CHUNK);
+      }
+      if (chunk.length === 0) return true;
+      const locale = await contentLocaleFor(tx);
+      if (wholeCatalog) await refreshProductDerivedFields(tx, chunk, locale);
+      await rebuildProductPages(tx, chunk, locale);
+      return false;
+    });
+    if (done) return;
+  }
+}
