@@ -276,17 +276,18 @@ const PAGE_BY_ID = `${PAGE_COLUMNS}
  WHERE p.id = $1 AND p.deleted_at IS NULL`;
 
 /**
- * The product a slug names: a live product with that slug in any locale, the one in the caller's
- * locale ($2), then its language ($3), then the tenant's ($4) first.
+ * Which product a slug ($1) names when several have it in different locales: the one in the caller's
+ * locale ($2), then its language ($3), then the tenant's ($4).
  */
-export const SLUG_TARGET = `
+export const SLUG_PREFERENCE =
+  'ORDER BY t.locale = $2 DESC, t.locale = $3 DESC, t.locale = $4 DESC, t.locale COLLATE "C"';
+
+const PAGE_BY_SLUG = `
 WITH target AS (
   SELECT t.product_id AS id
     FROM product_translations t JOIN products live ON live.id = t.product_id AND live.deleted_at IS NULL
    WHERE t.slug = $1
-   ORDER BY t.locale = $2 DESC, t.locale = $3 DESC, t.locale = $4 DESC, t.locale COLLATE "C"
+   ${SLUG_PREFERENCE}
    LIMIT 1
-)`;
-
-const PAGE_BY_SLUG = `${SLUG_TARGET}${PAGE_COLUMNS}
+)${PAGE_COLUMNS}
   FROM target JOIN products p ON p.id = target.id`;

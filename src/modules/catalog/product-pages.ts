@@ -11,7 +11,7 @@ import {
   PAGE_COLUMNS,
   type PageRow,
   productPage,
-  SLUG_TARGET,
+  SLUG_PREFERENCE,
   toDetail,
 } from './product-detail.js';
 import { refreshProductDerivedFields } from './search-document.js';
@@ -56,8 +56,13 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STORED_BY_ID = `
 SELECT body, etag FROM product_pages WHERE product_id = $1 AND locale = $2 AND fallback = $3`;
 
-// The same product the live statement would pick for this slug; its stored page when there is one.
-const STORED_BY_SLUG = `${SLUG_TARGET}
+// The product the live statement would pick for this slug, and its stored page when there is one.
+// Deleted products need no check: deleting rewrites their slugs to a form no request can name, and
+// a product without a stored page is made per request by the live statement, which checks anyway.
+const STORED_BY_SLUG = `
+WITH target AS (
+  SELECT t.product_id AS id FROM product_translations t WHERE t.slug = $1 ${SLUG_PREFERENCE} LIMIT 1
+)
 SELECT pg.body, pg.etag
   FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4`;
 
