@@ -1,34 +1,25 @@
-import { eq, sql } from 'drizzle-orm';
-import { preparedQuery } from '../../db/prepared.js';
+import { isoTimestamp, preparedRows } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
 import { verifyPassword } from './passwords.js';
 import { sortedPermissions } from './roles.service.js';
-import { type AuthSessionRow, users } from './schema.js';
+import type { AuthSessionRow, UserKind, UserStatus } from './schema.js';
 import { activeSessions, revokeSession, revokeUserSessions } from './sessions.service.js';
-import {
-  getUser,
-  setPassword,
-  toUserView,
-  USER_VIEW_COLUMNS,
-  type UserChanges,
-  type UserView,
-  updateUser,
-} from './users.service.js';
+import { getUser, setPassword, type UserChanges, type UserView, updateUser } from './users.service.js';
 
 export interface MeView extends UserView {
   tenantId: string | null;
   permissions: string[];
 }
 
-// Read on every page load of every signed-in app: one prepared statement, selecting only what is shown.
-const selectUser = preparedQuery('identity_me', (db) =>
-  db
-    .select(USER_VIEW_COLUMNS)
-    .from(users)
-    .where(eq(users.id, sql.placeholder('id')))
-    .limit(1),
+// Read on every page load of every signed-in app: one prepared statement, selecting only what is shown,
+// answered as text (the view is made of strings; timestamps come formatted).
+const selectUser = preparedRows(
+  'identity_me',
+  `SELECT id, tenant_id, kind, email, name, status, email_verified_at IS NOT NULL, mfa_enabled_at IS NOT NULL,
+          locale, phone, ${isoTimestamp('last_login_at')}, ${isoTimestamp('created_at')}
+     FROM users WHERE id = $1 LIMIT 1`,
 );
 
 /**
@@ -36,13 +27,29 @@ const selectUser = preparedQuery('identity_me', (db) =>
  * issued with are the ones its permissions come from, so both are shown from it).
  */
 export async function getMe(tx: Tx): Promise<MeView> {
-  const [user] = await selectUser(tx, { id: currentUserId(tx) });
-  if (!user || user.status === 'erased') throw new AppError('users.not_found', 404, 'No such user.');
+  const [row] = await selectUser(tx, [currentUserId(tx)]);
+  const status = row?.[5] as UserStatus | undefined;
+  if (!row || status === undefined || status === 'erased') {
+    throw new AppError('users.not_found', 404, 'No such user.');
+  }
+  const { actor } = tx.ctx;
+  // Same fields, in the same order, as toUserView.
   return {
-    ...toUserView(user, [...(tx.ctx.actor.roles ?? [])]),
-    tenantId: user.tenantId,
+    id: row[0]!,
+    kind: row[2] as UserKind,
+    email: row[3]!,
+    name: row[4]!,
+    status,
+    emailVerified: row[6] === 't',
+    mfaEnabled: row[7] === 't',
+    locale: row[8] ?? null,
+    phone: row[9] ?? null,
+    roles: actor.roles ? [...actor.roles] : [],
+    lastLoginAt: row[10] ?? null,
+    createdAt: row[11]!,
+    tenantId: row[1] ?? null,
     // A shared list: only serialized, never changed.
-    permissions: sortedPermissions(tx.ctx.actor.permissions) as string[],
+    permissions: sortedPermissions(actor.permissions) as string[],
   };
 }
 

@@ -1,6 +1,6 @@
-import { desc, eq, lt, sql } from 'drizzle-orm';
+import { desc, eq, lt } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
-import { preparedQuery } from '../../db/prepared.js';
+import { preparedRows } from '../../db/prepared.js';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
@@ -20,22 +20,21 @@ export function toProfile(row: Pick<TenantRow, 'slug' | 'name' | 'settings'>): T
   };
 }
 
-// Read on every storefront page load: prepared once per connection.
-const selectTenantProfile = preparedQuery('tenancy_profile', (db) =>
-  db
-    .select({ slug: tenants.slug, name: tenants.name, settings: tenants.settings })
-    .from(tenants)
-    .where(eq(tenants.id, sql.placeholder('tenantId')))
-    .limit(1),
+// Read on every storefront page load: prepared once per connection, answered as text (only the two
+// settings the profile shows are taken out of the JSON, by PostgreSQL).
+const selectTenantProfile = preparedRows(
+  'tenancy_profile',
+  `SELECT slug, name, settings->>'defaultCurrency', settings->>'locale' FROM tenants WHERE id = $1 LIMIT 1`,
 );
 
 /** The public profile of the transaction's tenant. */
 export async function getCurrentTenantProfile(tx: Tx): Promise<TenantProfile> {
   const tenantId = tx.ctx.tenantId;
   if (!tenantId) throw new AppError('tenant.not_found', 404, 'No tenant was given.');
-  const [row] = await selectTenantProfile(tx, { tenantId });
+  const [row] = await selectTenantProfile(tx, [tenantId]);
   if (!row) throw new AppError('tenant.not_found', 404, 'The tenant does not exist.');
-  return toProfile(row);
+  const settings = { defaultCurrency: row[2] ?? undefined, locale: row[3] ?? undefined };
+  return toProfile({ slug: row[0]!, name: row[1]!, settings });
 }
 
 /** Settings of the transaction's tenant ({} for the platform, which has none). */
