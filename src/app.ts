@@ -17,6 +17,7 @@ import { fileRoutes, registerFileJobs } from './modules/files/index.js';
 import {
   adminRoutes,
   authRoutes,
+  deferredIdentityError,
   deferredIdentityErrorHook,
   meRoutes,
   platformRoutes,
@@ -82,8 +83,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const securityHeaders = computeSecurityHeaders();
   app.decorateRequest('ctx', null as unknown as RequestContext);
+  // Who is calling and for which tenant: credentials → their tenant; else X-Tenant; else DEFAULT_TENANT.
+  const identify = requestIdentityHook(runtime, {
+    apiPrefix: `${API_PREFIX}/`,
+    platformPrefix: `${API_PREFIX}/platform/`,
+    defaultTenant: config.defaultTenant,
+  });
   // Per-request hooks are plain callbacks rather than async functions: they run on every request, and
-  // a promise per hook is measurable at this rate.
+  // a promise per hook is measurable at this rate. This one comes first, so every answer (a CORS
+  // preflight's too) carries the security headers and the request id; the caller is identified in
+  // the same hook (a preflight carries no credentials, so that is the default tenant from the cache).
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
@@ -91,11 +100,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       runtime,
       tenantId: null,
       actor: ANONYMOUS_ACTOR,
-      requestId: String(request.id),
+      requestId: request.id,
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     };
-    done();
+    identify(request, reply, done);
   });
   app.addHook('onResponse', (request, reply, done) => {
     metrics.observeHttp(
@@ -108,9 +117,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const tenants = tenantDirectoryOf(runtime);
-  await registerProtection(app, config, options.redis, (request) =>
-    request.ctx.tenantId ? tenants.rateLimitsOf(request.ctx.tenantId) : undefined,
+  // Refused credentials are answered after the rate limiter has counted the request, by the limiter
+  // (a route-level onRequest hook, so it runs after the hook above).
+  await registerProtection(
+    app,
+    config,
+    options.redis,
+    (request) => (request.ctx.tenantId ? tenants.rateLimitsOf(request.ctx.tenantId) : undefined),
+    { routePrefix: `${API_PREFIX}/`, of: deferredIdentityError },
   );
+  // API routes without a rate limit answer refused credentials in a hook of their own.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(`${API_PREFIX}/`) || route.config?.rateLimit !== false) return;
+    const own = route.onRequest;
+    route.onRequest = [...(Array.isArray(own) ? own : own ? [own] : []), deferredIdentityErrorHook];
+  });
   // Once shutdown starts, responses still in flight close their connection, so close() does not wait
   // for clients' keep-alive sockets to time out.
   let closing = false;
@@ -124,23 +145,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   registerEtags(app);
   await registerOpenApi(app, config);
-
-  // Who is calling and for which tenant: credentials → their tenant; else X-Tenant; else DEFAULT_TENANT.
-  app.addHook(
-    'onRequest',
-    requestIdentityHook(runtime, {
-      apiPrefix: `${API_PREFIX}/`,
-      platformPrefix: `${API_PREFIX}/platform/`,
-      defaultTenant: config.defaultTenant,
-    }),
-  );
-  // Refused credentials are answered after the rate limiter has counted the request: both are
-  // route-level onRequest hooks, and this onRoute runs after the limiter's (registered above).
-  app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith(`${API_PREFIX}/`)) return;
-    const own = route.onRequest;
-    route.onRequest = [...(Array.isArray(own) ? own : own ? [own] : []), deferredIdentityErrorHook];
-  });
 
   await app.register(systemRoutes, {
     db: runtime.db,

@@ -5,7 +5,7 @@ import cors from '@fastify/cors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import { registerRateLimit } from './rate-limit.js';
+import { type RateLimitOptions, registerRateLimit } from './rate-limit.js';
 
 /** A tenant's own per-minute limits, when it has any. */
 export interface RateLimitOverrides {
@@ -25,6 +25,7 @@ export async function registerProtection(
   config: Config,
   redis: Redis | null,
   overridesFor: (request: FastifyRequest) => RateLimitOverrides | undefined = () => undefined,
+  pendingRefusal?: RateLimitOptions['pendingRefusal'],
 ): Promise<void> {
   const allowAll = config.corsOrigins.includes('*');
   await app.register(cors, {
@@ -56,6 +57,7 @@ export async function registerProtection(
     redis,
     onStoreError: (error) =>
       app.log.warn({ error: (error as Error).message }, 'rate limit store failed; request let through'),
+    pendingRefusal,
   });
 
   await app.register(compress, {

@@ -23,6 +23,12 @@ export interface RateLimitOptions {
   redis: Redis | null;
   /** Called when the shared store fails: requests then pass (an outage must not take the API down). */
   onStoreError: (error: unknown) => void;
+  /**
+   * A refusal decided before the request was counted (refused credentials), answered by the limiter
+   * once it has counted the request and not limited it, on routes under `routePrefix`: the
+   * limiter's hook gives the answer, so no hook of its own runs on every request.
+   */
+  pendingRefusal?: { routePrefix: string; of: (request: FastifyRequest) => Error | undefined };
 }
 
 interface Count {
@@ -106,15 +112,23 @@ export function registerRateLimit(app: FastifyInstance, options: RateLimitOption
     const maxOf = own ? () => own.max : options.max;
     const prefix = own ? `${route.method}:${route.url}:` : '';
 
+    const refusal =
+      options.pendingRefusal && route.url.startsWith(options.pendingRefusal.routePrefix)
+        ? options.pendingRefusal.of
+        : undefined;
+
     const limit = (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
       const key = prefix + keyOf(request);
       const max = maxOf(request, key);
-      if (!redis) return done(decide(request, reply, max, local.increment(key, windowMs, Date.now())));
+      if (!redis) {
+        const counted = local.increment(key, windowMs, Date.now());
+        return done(decide(request, reply, max, counted) ?? refusal?.(request));
+      }
       redis.carsiRateLimit(`carsi:rl:${key}`, windowMs).then(
-        ([count, ttl]) => done(decide(request, reply, max, { count, ttl })),
+        ([count, ttl]) => done(decide(request, reply, max, { count, ttl }) ?? refusal?.(request)),
         (error: unknown) => {
           options.onStoreError(error);
-          done();
+          done(refusal?.(request));
         },
       );
     };

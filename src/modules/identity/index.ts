@@ -11,7 +11,7 @@ export {
   type Permission,
 } from './permissions.js';
 export { platformRoutes } from './platform.routes.js';
-export { deferredIdentityErrorHook, requestIdentityHook } from './request-identity.js';
+export { deferredIdentityError, deferredIdentityErrorHook, requestIdentityHook } from './request-identity.js';
 export { ensureBuiltInRoles } from './roles.service.js';
 export { type UserRow, users } from './schema.js';
 export { createUser, findUserByEmail, type NewUser } from './users.service.js';
