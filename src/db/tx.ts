@@ -49,11 +49,39 @@ function connectionOf(client: PoolClient): Connection {
   return connection;
 }
 
+// The last tenant id checked, so a run of requests for one tenant does not test the pattern each time.
+let checkedTenantId: string | null = null;
+let checkedLiteral = '';
+
 function tenantLiteral(tenantId: string | null): string {
   if (tenantId === null) return '';
+  if (tenantId === checkedTenantId) return checkedLiteral;
   // Inlined into SQL below (it saves a round trip), so it must be exactly a UUID.
   if (!UUID.test(tenantId)) throw new Error('withTx: tenant id is not a UUID');
-  return tenantId.toLowerCase();
+  checkedLiteral = tenantId.toLowerCase();
+  checkedTenantId = tenantId;
+  return checkedLiteral;
+}
+
+/** A unit of work's handle; effects to run after the commit are kept only when there are any. */
+class UnitOfWork implements Tx {
+  private committed: (() => void)[] | undefined;
+
+  constructor(
+    readonly db: NodePgDatabase,
+    readonly client: PoolClient,
+    readonly ctx: RequestContext,
+  ) {}
+
+  // An own property (not a method), so a copy made with spread (`{ ...tx, ctx }`) keeps it.
+  readonly afterCommit = (effect: () => void): void => {
+    if (this.committed) this.committed.push(effect);
+    else this.committed = [effect];
+  };
+
+  runCommitted(): void {
+    if (this.committed) for (const effect of this.committed) effect();
+  }
 }
 
 /**
@@ -61,10 +89,43 @@ function tenantLiteral(tenantId: string | null): string {
  * Writes: one transaction (BEGIN and the transaction-local tenant travel in one round trip); commits
  * when `fn` resolves, rolls back when it throws. Reads (`readOnly`): see TxOptions.
  */
-export async function withTx<T>(
+export function withTx<T>(
   ctx: RequestContext,
   fn: (tx: Tx) => Promise<T>,
   options: TxOptions = {},
+): Promise<T> {
+  return options.readOnly && !options.snapshot ? read(ctx, fn) : transaction(ctx, fn, options);
+}
+
+/** Reads without a transaction: the tenant is the connection's session setting, set when it changes. */
+async function read<T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const tenant = tenantLiteral(ctx.tenantId);
+  const client = await ctx.runtime.db.readPool.connect();
+  const connection = connectionOf(client);
+  let broken: Error | undefined;
+  try {
+    if (connection.sessionTenant !== tenant) {
+      connection.sessionTenant = null;
+      await client.query(`SELECT set_config('app.tenant_id', '${tenant}', false)`);
+      connection.sessionTenant = tenant;
+    }
+    const tx = new UnitOfWork(connection.db, client, ctx);
+    const result = await fn(tx);
+    tx.runCommitted();
+    return result;
+  } catch (error) {
+    // A connection whose session tenant is unknown (its switch failed) is not reused.
+    if (connection.sessionTenant === null) broken = asError(error);
+    throw error;
+  } finally {
+    client.release(broken ?? false);
+  }
+}
+
+async function transaction<T>(
+  ctx: RequestContext,
+  fn: (tx: Tx) => Promise<T>,
+  options: TxOptions,
 ): Promise<T> {
   const { db } = ctx.runtime;
   const tenant = tenantLiteral(ctx.tenantId);
@@ -72,19 +133,7 @@ export async function withTx<T>(
   const connection = connectionOf(client);
   let broken: Error | undefined;
   try {
-    const committed: (() => void)[] = [];
-    const tx: Tx = { db: connection.db, client, ctx, afterCommit: (effect) => committed.push(effect) };
-    if (options.readOnly && !options.snapshot) {
-      if (connection.sessionTenant !== tenant) {
-        connection.sessionTenant = null;
-        await client.query(`SELECT set_config('app.tenant_id', '${tenant}', false)`);
-        connection.sessionTenant = tenant;
-      }
-      const result = await fn(tx);
-      for (const effect of committed) effect();
-      return result;
-    }
-
+    const tx = new UnitOfWork(connection.db, client, ctx);
     const begin = options.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
     try {
       await client.query(`${begin}; SELECT set_config('app.tenant_id', '${tenant}', true)`);
@@ -96,7 +145,7 @@ export async function withTx<T>(
     try {
       const result = await fn(tx);
       await client.query('COMMIT');
-      for (const effect of committed) effect();
+      tx.runCommitted();
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
