@@ -4,6 +4,7 @@ import { type Runtime, systemContext } from '../../kernel/context.js';
 import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
 import type { JobRegistry } from '../../kernel/events/registry.js';
 import { strongEtagOf } from '../../kernel/http/etag.js';
+import { TENANT_LANGUAGE_CHANGED } from '../tenancy/index.js';
 import { ProductDetail } from './contracts.js';
 import { notFound } from './errors.js';
 import {
@@ -175,21 +176,35 @@ function pagesOf(row: PageRow, fallback: string) {
 }
 
 export function registerProductPageJobs(registry: JobRegistry): void {
-  registry.subscribe<EventEnvelope<PagesStalePayload>>(PAGES_STALE, 'rebuild', rebuildStalePages, {
-    retryLimit: 6,
-    retryDelaySeconds: 10,
-  });
+  const retries = { retryLimit: 6, retryDelaySeconds: 10 };
+  registry.subscribe<EventEnvelope<PagesStalePayload>>(
+    PAGES_STALE,
+    'rebuild',
+    (event, runtime) => rebuildPages(runtime, event, event.payload.productIds),
+    retries,
+  );
+  // Every page was made with the old language as fallback, and sort names are kept in it.
+  registry.subscribe<EventEnvelope>(
+    TENANT_LANGUAGE_CHANGED,
+    'catalog-product-pages',
+    (event, runtime) => rebuildPages(runtime, event, null),
+    retries,
+  );
 }
 
 /**
- * Rebuilds the pages an event names, a chunk per transaction so a large catalog never holds one long
- * transaction. For the whole catalog (a new content language) the products' sort names, which are
- * kept in that language, are refreshed with them.
+ * Rebuilds the pages of these products (null: the whole catalog), a chunk per transaction so a large
+ * catalog never holds one long transaction. For the whole catalog (a new content language) the
+ * products' sort names, which are kept in that language, are refreshed with them.
  */
-async function rebuildStalePages(event: EventEnvelope<PagesStalePayload>, runtime: Runtime): Promise<void> {
+async function rebuildPages(
+  runtime: Runtime,
+  event: EventEnvelope,
+  productIds: readonly string[] | null,
+): Promise<void> {
   const ctx = systemContext(runtime, event.tenantId, event.requestId);
-  const wholeCatalog = event.payload.productIds === null;
-  let remaining = event.payload.productIds ?? [];
+  const wholeCatalog = productIds === null;
+  let remaining = productIds ?? [];
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const done = await withTx(ctx, async (tx) => {

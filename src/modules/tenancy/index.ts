@@ -4,6 +4,7 @@ export {
   TenantSettingsChanges,
   TenantSettingsView,
 } from './contracts.js';
+export { TENANT_LANGUAGE_CHANGED, type TenantLanguageChange } from './events.js';
 export {
   contentLanguageOf,
   type ResolvedTenant,
