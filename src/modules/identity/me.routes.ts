@@ -1,16 +1,43 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import fastJson from 'fast-json-stringify';
 import { withTx } from '../../db/tx.js';
 import { requireUser } from '../../kernel/http/guards.js';
 import { problemResponses } from '../../kernel/http/schemas.js';
 import { IdParams, Locale, Me, NewPassword, Password, PersonName, Phone, Session } from './contracts.js';
-import { changePassword, currentUserId, endMySession, getMe, mySessions, updateMe } from './me.service.js';
+import {
+  changePassword,
+  currentUserId,
+  endMySession,
+  getMe,
+  type MeView,
+  mySessions,
+  updateMe,
+} from './me.service.js';
 import { disableMfa, enableMfa, setupMfa } from './mfa.service.js';
 import { confirmSelfErasure, eraseUser, exportUserData } from './privacy.service.js';
 import { getUser } from './users.service.js';
 
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 const tags = ['me'];
+const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+// GET /me is read on every page load. Its answer is the schema's serialization of everything but the
+// permission list, which (the same few dozen names for every holder of one set of roles) is
+// serialized once per list and appended: the same text as serializing the whole of Me.
+const serializeWithoutPermissions = fastJson(Type.Omit(Me, ['permissions']) as object) as (
+  me: MeView,
+) => string;
+const permissionListJson = new WeakMap<readonly string[], string>();
+
+export function meJson(me: MeView): string {
+  let permissions = permissionListJson.get(me.permissions);
+  if (permissions === undefined) {
+    permissions = JSON.stringify(me.permissions);
+    permissionListJson.set(me.permissions, permissions);
+  }
+  return `${serializeWithoutPermissions(me).slice(0, -1)},"permissions":${permissions}}`;
+}
 
 /** The signed-in user's own account. Every route needs a signed-in user (any kind); API keys have no "me". */
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -26,7 +53,10 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Me, ...problemResponses(401) },
       },
     },
-    (request) => withTx(request.ctx, getMe, { readOnly: true }),
+    async (request, reply) =>
+      reply
+        .type(JSON_CONTENT_TYPE)
+        .send(meJson(await withTx(request.ctx, getMe, { readOnly: true })) as never),
   );
 
   app.patch(
