@@ -27,6 +27,10 @@ export interface VerifiedAccess extends AccessClaims {
 
 const invalid = () => new AppError('auth.invalid_token', 401, 'The access token is invalid or has expired.');
 
+function signatureOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1);
+}
+
 /** A key id from the secret, so tokens name the key that signed them and keys can rotate. */
 function keyId(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url').slice(0, 16);
@@ -39,8 +43,12 @@ function keyId(secret: string): string {
  */
 export class AccessTokens {
   private readonly sign: (claims: AccessClaims) => string;
-  /** Tokens already verified, by their text: a client sends the same token for up to 15 minutes. */
-  private readonly verified = new Map<string, VerifiedAccess>();
+  /**
+   * Tokens already verified, by their signature (the text after the last dot: random to anyone
+   * without the key, so short and distinct keys); an entry counts only for exactly the same text.
+   * A client sends the same token for up to 15 minutes.
+   */
+  private readonly verified = new Map<string, { token: string; claims: VerifiedAccess }>();
   private readonly verifiers = new Map<string, (token: string) => VerifiedAccess>();
   private readonly decodeHeader = createDecoder({ complete: true });
 
@@ -69,18 +77,24 @@ export class AccessTokens {
     return { token: this.sign(claims), expiresIn: ACCESS_TOKEN_TTL_SECONDS };
   }
 
+  /** Whether exactly this token has been verified before (it may have expired since). */
+  seen(token: string): boolean {
+    return this.verified.get(signatureOf(token))?.token === token;
+  }
+
   /** The token's claims, or a 401 problem for anything malformed, tampered with, unknown or expired. */
   verify(token: string): VerifiedAccess {
-    const known = this.verified.get(token);
-    if (known) {
-      if (known.exp * 1000 > Date.now()) return known;
-      this.verified.delete(token);
+    const signature = signatureOf(token);
+    const known = this.verified.get(signature);
+    if (known && known.token === token) {
+      if (known.claims.exp * 1000 > Date.now()) return known.claims;
+      this.verified.delete(signature);
       throw invalid();
     }
     const claims = this.check(token);
     // Bounded: the oldest entries go first (a Map iterates in insertion order).
     if (this.verified.size >= 10_000) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, claims);
+    this.verified.set(signature, { token, claims });
     return claims;
   }
 

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { withTx } from '../../db/tx.js';
 import { type Actor, type Runtime, systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
+import type { AccessTokens, VerifiedAccess } from './access-tokens.js';
 import { permissionsFor, type RolePermissionCache, rolePermissionCacheOf } from './roles.service.js';
 import { hashToken, sameHash } from './secrets.js';
 import { accessTokensOf } from './sessions.service.js';
@@ -20,6 +21,20 @@ export interface Identity {
 }
 
 const API_KEY = /^ck_([0-9a-f-]{36})_([\w-]{20,100})$/;
+const BEARER = /^Bearer [\w.-]+$/;
+
+type RoleMap = Map<string, ReadonlySet<string>>;
+
+function actorOf(claims: VerifiedAccess, via: 'bearer' | 'cookie') {
+  return {
+    type: 'user' as const,
+    id: claims.sub,
+    kind: claims.knd,
+    sessionId: claims.sid,
+    roles: claims.rls,
+    via,
+  };
+}
 
 const badKey = () => new AppError('auth.invalid_api_key', 401, 'The API key is invalid, expired or revoked.');
 const EMPTY: ReadonlySet<string> = new Set();
@@ -41,19 +56,32 @@ interface ApiKeyRecord {
  */
 export class Authenticator {
   readonly roles: RolePermissionCache;
+  private readonly tokens: AccessTokens;
+  /**
+   * The identity made from a verified token's claims (kept with those claims, per way of sending
+   * them), reused while the tenant's role map it was made from is the current one: a client sends the
+   * same token on every request for up to 15 minutes.
+   */
+  private readonly identities = {
+    bearer: new WeakMap<VerifiedAccess, { map: RoleMap; identity: Identity }>(),
+    cookie: new WeakMap<VerifiedAccess, { map: RoleMap; identity: Identity }>(),
+  };
 
   constructor(private readonly runtime: Runtime) {
     this.roles = rolePermissionCacheOf(runtime);
+    this.tokens = accessTokensOf(runtime);
   }
 
   /** The identity, synchronously when possible (a token whose tenant's roles are cached); null when anonymous. */
   identify(request: FastifyRequest): Identity | Promise<Identity> | null {
     const authorization = request.headers.authorization;
     if (typeof authorization === 'string' && authorization !== '') {
-      const match = /^Bearer ([\w.-]+)$/.exec(authorization);
-      if (!match)
+      // A token verified before passed this pattern then: only a new one is matched against it.
+      const token = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
+      if (!this.tokens.seen(token) && !BEARER.test(authorization)) {
         throw new AppError('auth.invalid_token', 401, 'Authorization must be "Bearer <access token>".');
-      return this.fromAccessToken(match[1]!, 'bearer');
+      }
+      return this.fromAccessToken(token, 'bearer');
     }
     const apiKey = request.headers['x-api-key'];
     if (typeof apiKey === 'string' && apiKey !== '') return this.fromApiKey(apiKey, request.ip);
@@ -63,26 +91,27 @@ export class Authenticator {
   }
 
   private fromAccessToken(token: string, via: 'bearer' | 'cookie'): Identity | Promise<Identity> {
-    const claims = accessTokensOf(this.runtime).verify(token);
-    const base = {
-      type: 'user' as const,
-      id: claims.sub,
-      kind: claims.knd,
-      sessionId: claims.sid,
-      roles: claims.rls,
-      via,
-    };
+    const claims = this.tokens.verify(token);
     // A token issued while a required second factor is not yet set up grants no permissions.
     if (claims.tid === null || claims.mfa === 'setup_required') {
-      return { actor: { ...base, permissions: EMPTY }, tenantId: claims.tid };
+      return { actor: { ...actorOf(claims, via), permissions: EMPTY }, tenantId: claims.tid };
     }
-    const tenantId = claims.tid;
-    const cached = this.roles.peek(tenantId);
-    if (cached) return { actor: { ...base, permissions: permissionsFor(cached, claims.rls) }, tenantId };
-    return this.roles.get(tenantId).then((map) => ({
-      actor: { ...base, permissions: permissionsFor(map, claims.rls) },
-      tenantId,
-    }));
+    const map = this.roles.peek(claims.tid);
+    if (map) {
+      const made = this.identities[via].get(claims);
+      if (made?.map === map) return made.identity;
+      return this.identityOf(claims, via, map);
+    }
+    return this.roles.get(claims.tid).then((loaded) => this.identityOf(claims, via, loaded));
+  }
+
+  private identityOf(claims: VerifiedAccess, via: 'bearer' | 'cookie', map: RoleMap): Identity {
+    const identity = {
+      actor: { ...actorOf(claims, via), permissions: permissionsFor(map, claims.rls) },
+      tenantId: claims.tid,
+    };
+    this.identities[via].set(claims, { map, identity });
+    return identity;
   }
 
   private async fromApiKey(value: string, ip: string): Promise<Identity> {
