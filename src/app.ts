@@ -9,6 +9,7 @@ import { registerEtags } from './kernel/http/etag.js';
 import { frameworkErrorProblem, registerProblemHandlers } from './kernel/http/problem-handler.js';
 import { registerProtection } from './kernel/http/protection.js';
 import { requestIdFrom } from './kernel/http/request-id.js';
+import { requestLoggerFactory } from './kernel/http/request-logger.js';
 import { ProblemSchema } from './kernel/http/schemas.js';
 import { computeSecurityHeaders } from './kernel/http/security-headers.js';
 import type { Metrics } from './kernel/metrics.js';
@@ -62,6 +63,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: runtime.log as FastifyBaseLogger,
     genReqId: requestIdFrom,
+    childLoggerFactory: requestLoggerFactory,
     logController: new LogController({
       requestIdLogLabel: 'requestId',
       // One line per request is noise at info level; debug and trace turn it on.
