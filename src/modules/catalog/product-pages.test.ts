@@ -237,4 +237,22 @@ describe('stored product pages', () => {
     await withTx(systemContext(t.runtime, tenantId), (tx) => emit(tx, PAGES_STALE, { productIds: null }));
     await waitFor(async () => ((await storedRows(product.id)).length === 2 ? true : undefined));
   });
+
+  it('remakes every page with the new fallback when the tenant changes its language', async () => {
+    const changed = await call('PATCH', '/tenant/settings', { payload: { locale: 'en-US' } });
+    expect(changed.statusCode, changed.body).toBe(200);
+    // Pages made with the old language are not served meanwhile: the page is made per request.
+    expect((await guestPage(product.slug)).json()).toMatchObject({ locale: 'en', name: 'Stored Kraft Box' });
+    await waitFor(async () => {
+      const rows = await storedRows(product.id);
+      return rows.length === 2 && rows.every((r) => r.fallback === 'en') ? true : undefined;
+    });
+    const [sortName] = await t.ownerQuery<{ sort_name: string }>(
+      'SELECT sort_name FROM products WHERE id = $1',
+      [product.id],
+    );
+    expect(sortName!.sort_name).toBe('stored kraft box');
+    await guestSees(product.slug, product.id);
+    await call('PATCH', '/tenant/settings', { payload: { locale: 'tr-TR' } });
+  });
 });

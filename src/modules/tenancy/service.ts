@@ -1,11 +1,13 @@
 import { desc, eq, lt } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import { preparedRows } from '../../db/prepared.js';
-import type { Tx } from '../../db/tx.js';
+import { asTenant, type Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
+import { emit } from '../../kernel/events/emit.js';
 import type { TenantProfile } from './contracts.js';
-import { tenantDirectoryOf } from './resolution.js';
+import { TENANT_LANGUAGE_CHANGED, type TenantLanguageChange } from './events.js';
+import { contentLanguageOf, tenantDirectoryOf } from './resolution.js';
 import { type TenantRow, type TenantSettings, type TenantStatus, tenants } from './schema.js';
 
 export const DEFAULT_CURRENCY = 'TRY';
@@ -159,6 +161,12 @@ export async function updateTenant(tx: Tx, id: string, changes: TenantChanges): 
     .where(eq(tenants.id, id))
     .returning();
   await audit(tx, { action: 'tenant.updated', entityType: 'tenant', entityId: id, before, after });
+  const from = contentLanguageOf(before.settings);
+  const to = contentLanguageOf(after!.settings);
+  if (from !== to) {
+    // Events belong to a tenant; a platform administrator's change is announced as the tenant's.
+    await asTenant(tx, id, (own) => emit<TenantLanguageChange>(own, TENANT_LANGUAGE_CHANGED, { from, to }));
+  }
   tx.afterCommit(() => tenantDirectoryOf(tx.ctx.runtime).invalidate());
   return after!;
 }
