@@ -5,7 +5,7 @@ import { registerAuditJobs } from './kernel/audit/partitions.js';
 import { ANONYMOUS_ACTOR, type RequestContext, type Runtime } from './kernel/context.js';
 import type { JobRegistry } from './kernel/events/registry.js';
 import { registerDocsUi, registerOpenApi } from './kernel/http/docs.js';
-import { registerEtags } from './kernel/http/etag.js';
+import { tagResponse } from './kernel/http/etag.js';
 import { frameworkErrorProblem, registerProblemHandlers } from './kernel/http/problem-handler.js';
 import { registerProtection } from './kernel/http/protection.js';
 import { requestIdFrom } from './kernel/http/request-id.js';
@@ -141,11 +141,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     closing = true;
     done();
   });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  // One onSend hook: that, then the ETag (before compression, whose onSend hooks are the routes').
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    done(null, payload);
+    tagResponse(request, reply, payload, done);
   });
-  registerEtags(app);
   await registerOpenApi(app, config);
 
   await app.register(systemRoutes, {
