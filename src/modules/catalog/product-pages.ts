@@ -1,4 +1,5 @@
 import fastJson from 'fast-json-stringify';
+import { preparedRows } from '../../db/prepared.js';
 import { type Tx, withTx } from '../../db/tx.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
 import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
@@ -84,26 +85,20 @@ export async function servedProductPage(
   return productPage(tx, idOrSlug, options);
 }
 
+const storedById = preparedRows('catalog_stored_page', STORED_BY_ID);
+const storedBySlug = preparedRows('catalog_stored_page_by_slug', STORED_BY_SLUG);
+
 /** A stored page; null when no product has that slug; undefined when the page must be made now. */
 async function storedPage(tx: Tx, idOrSlug: string, options: DetailOptions) {
-  type Row = { body: string | null; etag: string | null };
   if (UUID.test(idOrSlug)) {
-    const { rows } = await tx.client.query<Row>({
-      name: 'catalog_stored_page',
-      text: STORED_BY_ID,
-      values: [idOrSlug, options.locale, options.fallback],
-    });
+    const [row] = await storedById(tx, [idOrSlug, options.locale, options.fallback]);
     // No stored page by id may still be a product by slug, a draft, or an unstored locale.
-    return rows[0]?.body ? { json: rows[0].body, etag: rows[0].etag! } : undefined;
+    return row?.[0] ? { json: row[0], etag: row[1]! } : undefined;
   }
-  const { rows } = await tx.client.query<Row>({
-    name: 'catalog_stored_page_by_slug',
-    text: STORED_BY_SLUG,
-    values: [idOrSlug, options.locale, options.locale.split('-')[0], options.fallback],
-  });
-  const row = rows[0];
+  const language = options.locale.split('-')[0]!;
+  const [row] = await storedBySlug(tx, [idOrSlug, options.locale, language, options.fallback]);
   if (!row) return null;
-  return row.body ? { json: row.body, etag: row.etag! } : undefined;
+  return row[0] ? { json: row[0], etag: row[1]! } : undefined;
 }
 
 /**
