@@ -94,7 +94,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Per-request hooks are plain callbacks rather than async functions: they run on every request, and
   // a promise per hook is measurable at this rate. This one comes first, so every answer (a CORS
   // preflight's too) carries the security headers and the request id; the caller is identified in
-  // the same hook (a preflight carries no credentials, so that is the default tenant from the cache).
+  // the same hook (a preflight carries no credentials: for it that is only the default tenant, cached).
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
