@@ -58,15 +58,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const STORED_BY_ID = `
 SELECT body, etag FROM product_pages WHERE product_id = $1 AND locale = $2 AND fallback = $3`;
 
-// The product the live statement would pick for this slug, and its stored page when there is one.
-// Deleted products need no check: deleting rewrites their slugs to a form no request can name, and
-// a product without a stored page is made per request by the live statement, which checks anyway.
+// The page whose product has this slug in the asked locale: slugs are unique per locale, and the
+// live statement picks that product first. Only when there is none (a link in another locale, a
+// draft, an unknown slug) does the second branch run (Append stops at the LIMIT): the product the
+// live statement would pick, and its stored page if any. Deleted products need no check: deleting
+// rewrites their slugs to a form no request can name, and a product without a stored page is made by
+// the live statement, which checks anyway.
 const STORED_BY_SLUG = `
-WITH target AS (
-  SELECT t.product_id AS id FROM product_translations t WHERE t.slug = $1 ${SLUG_PREFERENCE} LIMIT 1
-)
-SELECT pg.body, pg.etag
-  FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4`;
+(SELECT body, etag FROM product_pages WHERE slug = $1 AND locale = $2 AND fallback = $4)
+UNION ALL
+(WITH target AS (
+   SELECT t.product_id AS id FROM product_translations t WHERE t.slug = $1 ${SLUG_PREFERENCE} LIMIT 1
+ )
+ SELECT pg.body, pg.etag
+   FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4)
+LIMIT 1`;
 
 /**
  * The product page as this caller sees it: the stored page (serialized, with its ETag) for guests and
@@ -147,12 +153,13 @@ export async function rebuildProductPages(
     const pages = rows.flatMap((row) => pagesOf(row, fallback));
     if (pages.length === 0) continue;
     await tx.client.query(
-      `INSERT INTO product_pages (tenant_id, product_id, locale, fallback, body, etag)
-       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      `INSERT INTO product_pages (tenant_id, product_id, locale, slug, fallback, body, etag)
+       SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])`,
       [
         tx.ctx.tenantId,
         pages.map((p) => p.productId),
         pages.map((p) => p.locale),
+        pages.map((p) => p.slug),
         pages.map(() => fallback),
         pages.map((p) => p.json),
         pages.map((p) => p.etag),
@@ -166,7 +173,8 @@ function pagesOf(row: PageRow, fallback: string) {
   const locales = new Set([...row.texts.map((t) => t.locale), fallback]);
   return [...locales].map((locale) => {
     const json = serializePage(toDetail(row, { locale, fallback, includeUnpublished: false }));
-    return { productId: row.id, locale, json, etag: strongEtagOf(json) };
+    const slug = row.texts.find((t) => t.locale === locale)?.slug ?? null;
+    return { productId: row.id, locale, slug, json, etag: strongEtagOf(json) };
   });
 }
 

@@ -351,12 +351,18 @@ export const productPages = pgTable(
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
     locale: text('locale').notNull(),
+    /** The product's slug in `locale` (null when it has no text in it): links in that locale find it at once. */
+    slug: text('slug'),
     fallback: text('fallback').notNull(),
     body: text('body').notNull(),
     etag: text('etag').notNull(),
     builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.productId, t.locale] }), tenantIsolation()],
+  (t) => [
+    primaryKey({ columns: [t.productId, t.locale] }),
+    index('product_pages_slug_idx').on(t.tenantId, t.slug, t.locale),
+    tenantIsolation(),
+  ],
 );
 
 export const IMPORT_STATUSES = ['queued', 'running', 'completed', 'failed'] as const;
