@@ -148,6 +148,31 @@ export async function assignAttributes(
  * A stored upload row, written directly (as the database owner) so catalog tests do not depend on
  * the upload pipeline: a public image by default.
  */
+/**
+ * The small catalog product page tests start from: Ambalaj › Kutular (with English names) and an enum
+ * attribute `renk` (kahve, beyaz) assigned to Ambalaj, so products in Kutular may have it.
+ */
+export async function createBoxesTree(call: Caller) {
+  const root = await createCategory(call, 'Ambalaj', {
+    translations: { tr: { name: 'Ambalaj' }, en: { name: 'Packaging' } },
+  });
+  const boxes = await createCategory(call, 'Kutular', {
+    parentId: root.id,
+    translations: { tr: { name: 'Kutular' }, en: { name: 'Boxes' } },
+  });
+  const colour = (await createAttribute(call, {
+    code: 'renk',
+    type: 'enum',
+    names: { tr: 'Renk', en: 'Colour' },
+    options: [
+      { code: 'kahve', labels: { tr: 'Kahverengi', en: 'Brown' } },
+      { code: 'beyaz', labels: { tr: 'Beyaz', en: 'White' } },
+    ],
+  })) as { id: string; options: { id: string; code: string }[] };
+  await assignAttributes(call, root.id, [{ attributeId: colour.id }]);
+  return { root, boxes, colour };
+}
+
 export async function insertFile(
   t: TestApp,
   options: {

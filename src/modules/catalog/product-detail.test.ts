@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import {
-  assignAttributes,
-  createAttribute,
+  createBoxesTree,
   createBrand,
-  createCategory,
   createProduct,
   insertFile,
   type ProductBody,
@@ -42,23 +40,7 @@ describe('product page: GET /products/:id (id or slug)', () => {
     support = await signIn(t.app, 'destek@ornek.com.tr', PASSWORD);
     customer = await signIn(t.app, 'bayi@ornek.com.tr', PASSWORD);
 
-    const root = await createCategory(call, 'Ambalaj', {
-      translations: { tr: { name: 'Ambalaj' }, en: { name: 'Packaging' } },
-    });
-    const boxes = await createCategory(call, 'Kutular', {
-      parentId: root.id,
-      translations: { tr: { name: 'Kutular' }, en: { name: 'Boxes' } },
-    });
-    const colour = await createAttribute(call, {
-      code: 'renk',
-      type: 'enum',
-      names: { tr: 'Renk', en: 'Colour' },
-      options: [
-        { code: 'kahve', labels: { tr: 'Kahverengi', en: 'Brown' } },
-        { code: 'beyaz', labels: { tr: 'Beyaz', en: 'White' } },
-      ],
-    });
-    await assignAttributes(call, root.id, [{ attributeId: colour.id }]);
+    const { boxes } = await createBoxesTree(call);
     const brand = await createBrand(call, 'Kartonsan');
     const image = await insertFile(t, { withVariants: true });
     const variantImage = await insertFile(t);

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import {
-  assignAttributes,
-  createAttribute,
+  createBoxesTree,
   createBrand,
   createCategory,
   createProduct,
@@ -63,20 +62,7 @@ describe('stored product pages', () => {
     t = await createTestApp();
     admin = await signIn(t.app, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password);
     await new JobRunner(t.runtime, t.metrics).start();
-    const root = await createCategory(call, 'Ambalaj', {
-      translations: { tr: { name: 'Ambalaj' }, en: { name: 'Packaging' } },
-    });
-    const boxes = await createCategory(call, 'Kutular', {
-      parentId: root.id,
-      translations: { tr: { name: 'Kutular' }, en: { name: 'Boxes' } },
-    });
-    const colour = await createAttribute(call, {
-      code: 'renk',
-      type: 'enum',
-      names: { tr: 'Renk', en: 'Colour' },
-      options: [{ code: 'kahve', labels: { tr: 'Kahverengi', en: 'Brown' } }],
-    });
-    await assignAttributes(call, root.id, [{ attributeId: colour.id }]);
+    const { root, boxes, colour } = await createBoxesTree(call);
     const brand = await createBrand(call, 'Kartonsan');
     const file = await insertFile(t, { status: 'processing' });
     product = await createProduct(call, {
@@ -94,7 +80,7 @@ describe('stored product pages', () => {
       ],
       images: [{ fileId: file, alt: { tr: 'Kutu', en: 'Box' } }],
     });
-    const options = (colour as { options: { id: string; code: string }[] }).options;
+    const options = colour.options;
     ids = {
       root: root.id,
       boxes: boxes.id,
