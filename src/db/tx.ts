@@ -1,6 +1,7 @@
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import type { PoolClient } from 'pg';
 import type { RequestContext } from '../kernel/context.js';
+import { isUuid } from '../kernel/uuid.js';
 
 export interface Tx {
   /** Typed queries (Drizzle) on this unit of work's connection. */
@@ -26,8 +27,6 @@ export interface TxOptions {
   /** With readOnly: all statements see one snapshot (BEGIN REPEATABLE READ READ ONLY). */
   snapshot?: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Connection {
   db: NodePgDatabase;
@@ -57,7 +56,7 @@ function tenantLiteral(tenantId: string | null): string {
   if (tenantId === null) return '';
   if (tenantId === checkedTenantId) return checkedLiteral;
   // Inlined into SQL below (it saves a round trip), so it must be exactly a UUID.
-  if (!UUID.test(tenantId)) throw new Error('withTx: tenant id is not a UUID');
+  if (!isUuid(tenantId)) throw new Error('withTx: tenant id is not a UUID');
   checkedLiteral = tenantId.toLowerCase();
   checkedTenantId = tenantId;
   return checkedLiteral;

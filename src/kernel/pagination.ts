@@ -1,5 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { AppError } from './errors.js';
+import { isUuid } from './uuid.js';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -18,8 +19,6 @@ export function pageOf<T extends TSchema>(item: T) {
 }
 export type Page<T> = { items: T[]; nextCursor: string | null };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * Cursors are opaque to clients: the base64url of the last item's id (ids are UUIDv7, so they sort by
  * creation time). A cursor that does not decode to an id is a 400, not an empty page.
@@ -27,7 +26,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!UUID.test(id))
+  if (!isUuid(id))
     throw new AppError('request.invalid_cursor', 400, 'The cursor is not one this API issued.');
   return id;
 }

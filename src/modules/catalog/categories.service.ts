@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
+import { isUuid } from '../../kernel/uuid.js';
 import { catalogEntityChanged, productsChanged } from './changes.js';
 import type { CategoryAttributesBody, CategoryCreateBody, CategoryPatchBody } from './contracts.js';
 import { invalidField, invalidFields, notFound, taken } from './errors.js';
@@ -97,7 +98,7 @@ export async function childCategories(tx: Tx, parentId: string | null): Promise<
  * resolves to the one whose locale is preferred (see pickLocale).
  */
 export async function findCategory(tx: Tx, idOrSlug: string, choice: LocaleChoice): Promise<CategoryRow> {
-  if (UUID.test(idOrSlug)) {
+  if (isUuid(idOrSlug)) {
     const [row] = await tx.db.select().from(categories).where(eq(categories.id, idOrSlug)).limit(1);
     if (row) return row;
   }
@@ -113,8 +114,6 @@ export async function findCategory(tx: Tx, idOrSlug: string, choice: LocaleChoic
   if (!match) throw notFound('category');
   return getCategory(tx, match.id);
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function toCategoryView(node: CategoryNode, choice: LocaleChoice) {
   const locale = pickLocale(Object.keys(node.translations), choice) ?? choice.locale;

@@ -1,4 +1,5 @@
 import type { Tx } from '../../db/tx.js';
+import { isUuid } from '../../kernel/uuid.js';
 import { imageUrlsOf } from '../files/index.js';
 import type { FileVariant } from '../files/schema.js';
 import { categoryRef } from './categories.service.js';
@@ -24,15 +25,13 @@ export async function productDetail(
   return toDetail(await pageById(tx, productId), options);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * The product page by id or by slug in any locale (when products share a slug across locales, the
  * one in the caller's locale wins, as `pickLocale` chooses): for a slug, finding the product and
  * reading its page are one statement.
  */
 export async function productPage(tx: Tx, idOrSlug: string, options: DetailOptions): Promise<ProductDetail> {
-  const byId = UUID.test(idOrSlug) ? await pageById(tx, idOrSlug) : undefined;
+  const byId = isUuid(idOrSlug) ? await pageById(tx, idOrSlug) : undefined;
   if (byId) return toDetail(byId, options);
   const language = options.locale.split('-')[0]!;
   const { rows } = await tx.client.query<PageRow>({

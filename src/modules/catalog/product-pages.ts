@@ -5,6 +5,7 @@ import { type Runtime, systemContext } from '../../kernel/context.js';
 import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
 import type { JobRegistry } from '../../kernel/events/registry.js';
 import { strongEtagOf } from '../../kernel/http/etag.js';
+import { isUuid } from '../../kernel/uuid.js';
 import { TENANT_LANGUAGE_CHANGED } from '../tenancy/index.js';
 import { ProductDetail } from './contracts.js';
 import { notFound } from './errors.js';
@@ -53,8 +54,6 @@ export interface StoredPage {
   etag: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 const STORED_BY_ID = `
 SELECT body, etag FROM product_pages WHERE product_id = $1 AND locale = $2 AND fallback = $3`;
 
@@ -96,7 +95,7 @@ const storedBySlug = preparedRows('catalog_stored_page_by_slug', STORED_BY_SLUG)
 
 /** A stored page; null when no product has that slug; undefined when the page must be made now. */
 async function storedPage(tx: Tx, idOrSlug: string, options: DetailOptions) {
-  if (UUID.test(idOrSlug)) {
+  if (isUuid(idOrSlug)) {
     const [row] = await storedById(tx, [idOrSlug, options.locale, options.fallback]);
     // No stored page by id may still be a product by slug, a draft, or an unstored locale.
     return row?.[0] ? { json: row[0], etag: row[1]! } : undefined;

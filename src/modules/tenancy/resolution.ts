@@ -3,10 +3,10 @@ import { withTx } from '../../db/tx.js';
 import type { Runtime } from '../../kernel/context.js';
 import { systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
+import { isUuid } from '../../kernel/uuid.js';
 import { type TenantRateLimits, type TenantRow, type TenantSettings, tenants } from './schema.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** How long a resolved tenant is trusted before it is read again; a suspension takes effect within it. */
 export const TENANT_CACHE_TTL_MS = 5_000;
@@ -51,7 +51,7 @@ export class TenantDirectory {
 
   /** The active tenant with this id (credentials name tenants by id), or a 404/403 problem. */
   async resolveId(id: string): Promise<ResolvedTenant> {
-    return this.resolveIdCached(id) ?? checked(id, UUID.test(id) ? await this.lookup('id', id) : null);
+    return this.resolveIdCached(id) ?? checked(id, isUuid(id) ? await this.lookup('id', id) : null);
   }
 
   /** The tenant's own request limits, from the cache only (never waits: the limiter runs on every request). */

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Tx } from '../../../db/tx.js';
+import { isUuid } from '../../../kernel/uuid.js';
 import {
   ProductCreateBody,
   ProductPatchBody,
@@ -90,8 +91,6 @@ export async function upsertProduct(
   return (await update(tx, existing.id, draft, references, source)) ? 'updated' : 'unchanged';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /**
  * The live product a file's key names: the one with that external id, else (for keys that are ids) the
  * product with that id and no external id — the export keys such products by their id, so a file
@@ -103,7 +102,7 @@ async function findProduct(tx: Tx, key: string): Promise<{ id: string } | undefi
     .from(products)
     .where(and(eq(products.externalId, key), isNull(products.deletedAt)))
     .limit(1);
-  if (byExternalId || !UUID.test(key)) return byExternalId;
+  if (byExternalId || !isUuid(key)) return byExternalId;
   const [byId] = await tx.db
     .select({ id: products.id })
     .from(products)

@@ -1,6 +1,7 @@
 import { FormatRegistry, type TSchema, TypeRegistry } from '@sinclair/typebox';
 import { Value, type ValueError, ValueErrorType } from '@sinclair/typebox/value';
 import { AppError } from '../../../kernel/errors.js';
+import { isUuid } from '../../../kernel/uuid.js';
 import { UNITS } from '../contracts.js';
 import { conflictFromDatabase } from '../errors.js';
 import type { ImportRowError } from '../schema.js';
@@ -16,7 +17,6 @@ import { PRODUCT_KEY, parseTextColumn, textColumn } from './columns.js';
 // to be told two things Ajv knows: the `uuid` format, and how to check `Type.Unsafe` schemas (the
 // catalog's string enums). Only the keywords those schemas use are understood; any other keyword is a
 // programming error, reported loudly rather than passed silently.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const UNSAFE_KEYWORDS = new Set([
   'type',
   'enum',
@@ -62,7 +62,7 @@ function matchesType(type: unknown, value: unknown): boolean {
 }
 
 if (!TypeRegistry.Has('Unsafe')) TypeRegistry.Set('Unsafe', checkUnsafe);
-if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', (value) => UUID.test(value));
+if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', isUuid);
 
 /** Where a field of a body came from in the file. */
 export interface FieldSource {

@@ -1,4 +1,5 @@
 import { AppError } from '../../../kernel/errors.js';
+import { isUuid } from '../../../kernel/uuid.js';
 import type { ProductSort } from './engine.js';
 
 /**
@@ -19,7 +20,6 @@ export interface ListingCursor {
 }
 
 const VERSION = 1;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const KEY_FORMATS: Record<ProductSort, { pattern: RegExp; nullable: boolean }> = {
   newest: { pattern: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/, nullable: false },
   name: { pattern: /^[\s\S]{0,1000}$/, nullable: false },
@@ -52,7 +52,7 @@ export function decodeListingCursor(raw: string, sort: ProductSort): ListingCurs
   if (cursorSort !== sort) throw invalidCursor(`belongs to sort=${cursorSort}; pass that sort with it`);
   const format = KEY_FORMATS[cursorSort as ProductSort];
   const keyValid = key === null ? format.nullable : typeof key === 'string' && format.pattern.test(key);
-  if (!keyValid || typeof id !== 'string' || !UUID.test(id) || (approximate !== 0 && approximate !== 1)) {
+  if (!keyValid || typeof id !== 'string' || !isUuid(id) || (approximate !== 0 && approximate !== 1)) {
     throw invalidCursor('is not a cursor this API issued');
   }
   return { sort: cursorSort as ProductSort, key: key as string | null, id, approximate: approximate === 1 };

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Decimal } from 'decimal.js';
 import { AppError, type FieldProblem, validationFailed } from '../../../kernel/errors.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../../kernel/pagination.js';
+import { isUuid } from '../../../kernel/uuid.js';
 import { PRODUCT_STATUSES, type ProductStatus } from '../schema.js';
 import type { RequestedAttributeFilter } from './attributes.js';
 import { decodeListingCursor, type ListingCursor } from './cursor.js';
@@ -13,7 +14,6 @@ export const MAX_BRANDS = 50;
 export const MAX_ATTRIBUTE_FILTERS = 20;
 
 const PRICE = '^\\d{1,15}(\\.\\d{1,4})?$';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ATTRIBUTE_KEY = /^attr\.([A-Za-z0-9_-]{1,64})(?:\.(min|max))?$/;
 
 // Lists may come comma-separated (`brand=a,b`), repeated (`brand=a&brand=b`) or both: the query parser
@@ -138,7 +138,7 @@ export function parseListingQuery(
   const problem = (field: string, message: string) => problems.push({ in: 'querystring', field, message });
 
   const brandIds = [...new Set(splitList(raw.brand).map((id) => id.toLowerCase()))];
-  if (brandIds.some((id) => !UUID.test(id))) problem('brand', 'must be brand ids (UUIDs), comma-separated');
+  if (brandIds.some((id) => !isUuid(id))) problem('brand', 'must be brand ids (UUIDs), comma-separated');
   else if (brandIds.length > MAX_BRANDS) problem('brand', `takes at most ${MAX_BRANDS} brands`);
 
   const statuses = [...new Set(splitList(raw.status))];
