@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { strongEtagOf } from '../../kernel/http/etag.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
+import { sendSerialized } from '../../kernel/http/serialized.js';
 import { catalogReadAccess, contentLocaleOf, seesUnpublished } from './access.js';
 import { ProductListingPage } from './search/contracts.js';
 import { productListingOf } from './search/listing.js';
@@ -42,9 +43,7 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A cached page is serialized (by this route's response schema) and tagged once, not on every hit.
       page.json ??= reply.serialize(page.result) as string;
       page.etag ??= strongEtagOf(page.json);
-      reply.header('etag', page.etag);
-      // Typed as the object it encodes: Fastify sends a string with a JSON content type as it is.
-      return reply.type('application/json; charset=utf-8').send(page.json as never);
+      return sendSerialized(reply, page.json, page.etag);
     },
   );
 };

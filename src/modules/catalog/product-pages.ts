@@ -39,7 +39,7 @@ import { contentLocaleFor } from './texts.js';
 const serializePage = fastJson(ProductDetail as object) as (detail: ProductDetail) => string;
 
 /** Pages rebuilt inside the writing transaction; larger sets go to the rebuild job. */
-export const INLINE_LIMIT = 200;
+const INLINE_LIMIT = 200;
 /** Products per statement (and per job transaction) when rebuilding. */
 const CHUNK = 250;
 

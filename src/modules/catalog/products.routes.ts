@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePermission } from '../../kernel/http/guards.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
+import { sendSerialized } from '../../kernel/http/serialized.js';
 import { catalogReadAccess } from './access.js';
 import {
   IdOrSlugParams,
@@ -57,8 +58,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       );
       if (!('json' in page)) return page;
       // A stored page was serialized by this same schema and tagged when it was made.
-      reply.header('etag', page.etag);
-      return reply.type('application/json; charset=utf-8').send(page.json as never);
+      return sendSerialized(reply, page.json, page.etag);
     },
   );
 

@@ -4,6 +4,7 @@ import fastJson from 'fast-json-stringify';
 import { withTx } from '../../db/tx.js';
 import { requireUser } from '../../kernel/http/guards.js';
 import { problemResponses } from '../../kernel/http/schemas.js';
+import { sendSerialized } from '../../kernel/http/serialized.js';
 import { IdParams, Locale, Me, NewPassword, Password, PersonName, Phone, Session } from './contracts.js';
 import {
   changePassword,
@@ -20,7 +21,6 @@ import { getUser } from './users.service.js';
 
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 const tags = ['me'];
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 // GET /me is read on every page load. Its answer is the schema's serialization of everything but the
 // permission list, which (the same few dozen names for every holder of one set of roles) is
@@ -54,9 +54,7 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply
-        .type(JSON_CONTENT_TYPE)
-        .send(meJson(await withTx(request.ctx, getMe, { readOnly: true })) as never),
+      sendSerialized(reply, meJson(await withTx(request.ctx, getMe, { readOnly: true }))),
   );
 
   app.patch(
