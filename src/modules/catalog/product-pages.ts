@@ -58,20 +58,22 @@ const STORED_BY_ID = `
 SELECT body, etag FROM product_pages WHERE product_id = $1 AND locale = $2 AND fallback = $3`;
 
 // The page whose product has this slug in the asked locale: slugs are unique per locale, and the
-// live statement picks that product first. Only when there is none (a link in another locale, a
-// draft, an unknown slug) does the second branch run (Append stops at the LIMIT): the product the
-// live statement would pick, and its stored page if any. Deleted products need no check: deleting
-// rewrites their slugs to a form no request can name, and a product without a stored page is made by
-// the live statement, which checks anyway.
+// live statement picks that product first. One index probe, and the statement every product link
+// runs, so it stays alone: a plan with more nodes costs PostgreSQL their set-up on every execution,
+// even those never reached (measured: a UNION ALL with the fallback below cut throughput by a quarter).
 const STORED_BY_SLUG = `
-(SELECT body, etag FROM product_pages WHERE slug = $1 AND locale = $2 AND fallback = $4)
-UNION ALL
-(WITH target AS (
-   SELECT t.product_id AS id FROM product_translations t WHERE t.slug = $1 ${SLUG_PREFERENCE} LIMIT 1
- )
- SELECT pg.body, pg.etag
-   FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4)
-LIMIT 1`;
+SELECT body, etag FROM product_pages WHERE slug = $1 AND locale = $2 AND fallback = $3`;
+
+// Only when there is none (a link in another locale, a draft, an unknown slug): the product the live
+// statement would pick, and its stored page if any. Deleted products need no check: deleting rewrites
+// their slugs to a form no request can name, and a product without a stored page is made by the live
+// statement, which checks anyway.
+const STORED_BY_OTHER_SLUG = `
+WITH target AS (
+  SELECT t.product_id AS id FROM product_translations t WHERE t.slug = $1 ${SLUG_PREFERENCE} LIMIT 1
+)
+SELECT pg.body, pg.etag
+  FROM target LEFT JOIN product_pages pg ON pg.product_id = target.id AND pg.locale = $2 AND pg.fallback = $4`;
 
 /**
  * The product page as this caller sees it: the stored page (serialized, with its ETag) for guests and
@@ -92,6 +94,7 @@ export async function servedProductPage(
 
 const storedById = preparedRows('catalog_stored_page', STORED_BY_ID);
 const storedBySlug = preparedRows('catalog_stored_page_by_slug', STORED_BY_SLUG);
+const storedByOtherSlug = preparedRows('catalog_stored_page_by_other_slug', STORED_BY_OTHER_SLUG);
 
 /** A stored page; null when no product has that slug; undefined when the page must be made now. */
 async function storedPage(tx: Tx, idOrSlug: string, options: DetailOptions) {
@@ -100,8 +103,10 @@ async function storedPage(tx: Tx, idOrSlug: string, options: DetailOptions) {
     // No stored page by id may still be a product by slug, a draft, or an unstored locale.
     return row?.[0] ? { json: row[0], etag: row[1]! } : undefined;
   }
+  const [page] = await storedBySlug(tx, [idOrSlug, options.locale, options.fallback]);
+  if (page) return { json: page[0]!, etag: page[1]! };
   const language = options.locale.split('-')[0]!;
-  const [row] = await storedBySlug(tx, [idOrSlug, options.locale, language, options.fallback]);
+  const [row] = await storedByOtherSlug(tx, [idOrSlug, options.locale, language, options.fallback]);
   if (!row) return null;
   return row[0] ? { json: row[0], etag: row[1]! } : undefined;
 }
