@@ -6,13 +6,18 @@ import { type PgPolicy, pgPolicy, uuid } from 'drizzle-orm/pg-core';
  * `app.tenant_id` that `withTx` sets for each unit of work (transaction-local for writes, on the
  * session for reads); with no tenant set it is NULL and the policy matches nothing, so a query that
  * forgets its tenant filter still sees one tenant only.
+ *
+ * The call sits in a scalar subquery so PostgreSQL evaluates it once per statement (an InitPlan) and
+ * compares each row with a plain uuid parameter, which index conditions use as before. Called
+ * directly, it was read and cast for every row a scan visited: counting 30,000 variants by a
+ * sequential scan took 27 ms that way and 5 ms this way.
  */
 export function tenantIsolation(): PgPolicy {
   return pgPolicy('tenant_isolation', {
     as: 'permissive',
     for: 'all',
-    using: sql`tenant_id = app_current_tenant()`,
-    withCheck: sql`tenant_id = app_current_tenant()`,
+    using: sql`tenant_id = (SELECT app_current_tenant())`,
+    withCheck: sql`tenant_id = (SELECT app_current_tenant())`,
   });
 }
 
@@ -24,8 +29,8 @@ export function tenantOrPlatformIsolation(): PgPolicy {
   return pgPolicy('tenant_isolation', {
     as: 'permissive',
     for: 'all',
-    using: sql`tenant_id IS NOT DISTINCT FROM app_current_tenant()`,
-    withCheck: sql`tenant_id IS NOT DISTINCT FROM app_current_tenant()`,
+    using: sql`tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())`,
+    withCheck: sql`tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())`,
   });
 }
 

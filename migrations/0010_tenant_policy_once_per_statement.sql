@@ -1,0 +1,26 @@
+ALTER POLICY "tenant_isolation" ON "audit_logs" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "domain_events" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "attribute_options" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "attributes" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "brands" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "catalog_imports" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "categories" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "category_attributes" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "category_translations" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_attribute_values" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_categories" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_images" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_pages" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_translations" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "product_variants" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "products" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "files" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "api_keys" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "auth_sessions" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "login_failures" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "one_time_tokens" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "refresh_tokens" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "roles" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "user_roles" TO public USING (tenant_id = (SELECT app_current_tenant())) WITH CHECK (tenant_id = (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "users" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));--> statement-breakpoint
+ALTER POLICY "tenant_isolation" ON "outbound_messages" TO public USING (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant())) WITH CHECK (tenant_id IS NOT DISTINCT FROM (SELECT app_current_tenant()));
