@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { apiCaller } from '../../../test/http.js';
 import { BOOTSTRAP_ADMIN, type SignedIn, signIn } from '../../../test/identity.js';
+import { withTx } from '../../db/tx.js';
+import { systemContext } from '../../kernel/context.js';
+import { createTenant } from '../tenancy/index.js';
 import { CatalogFixtures } from './listing.fixtures.js';
 import type { ProductSearchResult } from './search/engine.js';
 
@@ -201,5 +204,28 @@ describe('GET /products?q=: Turkish-aware search', () => {
       const response = await call('GET', `/products?q=${encodeURIComponent(q)}&sort=relevance`);
       expect(response.statusCode, `${JSON.stringify(q)}: ${response.body}`).toBe(200);
     }
+  });
+
+  it('never finds another tenant’s products, and nothing at all without a tenant', async () => {
+    const other = await withTx(systemContext(t.runtime, null), (tx) =>
+      createTenant(tx, { slug: 'baska-kiraci', name: 'Başka' }),
+    );
+    const foreign = await new CatalogFixtures(t.runtime, other.id).product({
+      name: 'Çanta Başka',
+      variants: [{ sku: 'CNT-99', price: '5' }],
+    });
+    expect(await found('çanta')).toEqual([ids.canta]);
+    expect(await found('CNT')).toEqual([ids.canta]);
+    // The definer function behind word search, called as the application role.
+    const matching = (tenantId: string | null) =>
+      withTx(systemContext(t.runtime, tenantId), async (tx) => {
+        const { rows } = await tx.client.query<{ id: string }>(
+          `SELECT carsi_products_matching(to_tsquery('carsi_simple', 'canta:*'), '%cnt%') AS id`,
+        );
+        return [...new Set(rows.map((r) => r.id))];
+      });
+    expect(await matching(other.id)).toEqual([foreign]);
+    expect((await matching(await t.tenantId('demo'))).sort()).toEqual([ids.canta, ids.taslak].sort());
+    expect(await matching(null)).toEqual([]);
   });
 });

@@ -51,16 +51,10 @@ export async function countFacets(
     attributeOk.map((a) => sql`(v.attribute_id = ${a.attributeId}::uuid OR ${a.ok})`),
   );
   const flagColumns = flags.map((f) => sql`, (${f.condition}) AS ${sql.identifier(f.column)}`);
-  const optionAttributeIds = facetAttributes.filter((a) => a.options.length > 0).map((a) => a.id);
-  const valueAttributeIds = facetAttributes
-    .filter((a) => a.type === 'boolean' || a.type === 'number')
+  // Counted: options of attributes that have them, booleans, and the range of numbers.
+  const countedAttributeIds = facetAttributes
+    .filter((a) => a.options.length > 0 || a.type === 'boolean' || a.type === 'number')
     .map((a) => a.id);
-  // Attribute values of the base products that pass every filter but their own attribute's.
-  const attributeValues = (ids: string[], columns: SQL) => sql`
-      SELECT ${columns}
-        FROM product_attribute_values v JOIN base ON base.id = v.product_id
-       WHERE v.attribute_id = ANY(${sql.param(ids)}::uuid[])
-         AND ${brandOk} AND ${priceOk} AND ${otherAttributesOk}`;
 
   const rows = await runQuery<FacetRow>(
     tx,
@@ -97,15 +91,18 @@ export async function countFacets(
     -- can still show it ticked (and let it be unticked).
     HAVING count(base.id) > 0 OR b.id = ANY(${sql.param(query.brandIds)}::uuid[])
     UNION ALL
-    SELECT 'option', attribute_id::text, option_id::text, NULL, NULL, count(*)::int, NULL, NULL
-      FROM (${attributeValues(optionAttributeIds, sql`v.attribute_id, v.option_id`)} AND v.option_id IS NOT NULL) o
-     GROUP BY attribute_id, option_id
-    UNION ALL
-    SELECT CASE WHEN value_boolean IS NULL THEN 'number' ELSE 'boolean' END, attribute_id::text,
-           value_boolean::text, NULL, NULL, count(*)::int, min(value_number)::text, max(value_number)::text
-      FROM (${attributeValues(valueAttributeIds, sql`v.attribute_id, v.value_boolean, v.value_number`)}
-              AND (v.value_boolean IS NOT NULL OR v.value_number IS NOT NULL)) n
-     GROUP BY attribute_id, value_boolean
+    -- Attribute values of the base products that pass every filter but their own attribute's, in one
+    -- read: a value row holds an option, a boolean or a number, as its attribute's type says.
+    SELECT CASE WHEN option_id IS NOT NULL THEN 'option' WHEN value_boolean IS NOT NULL THEN 'boolean' ELSE 'number' END,
+           attribute_id::text, coalesce(option_id::text, value_boolean::text), NULL, NULL, count(*)::int,
+           min(value_number)::text, max(value_number)::text
+      FROM (
+      SELECT v.attribute_id, v.option_id, v.value_boolean, v.value_number
+        FROM product_attribute_values v JOIN base ON base.id = v.product_id
+       WHERE v.attribute_id = ANY(${sql.param(countedAttributeIds)}::uuid[])
+         AND (v.option_id IS NOT NULL OR v.value_boolean IS NOT NULL OR v.value_number IS NOT NULL)
+         AND ${brandOk} AND ${priceOk} AND ${otherAttributesOk}) counted
+     GROUP BY attribute_id, option_id, value_boolean
     UNION ALL
     SELECT 'price_range', NULL, NULL, NULL, NULL, 0, lo::text, hi::text FROM edges
     UNION ALL

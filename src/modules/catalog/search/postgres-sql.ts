@@ -12,6 +12,7 @@ import { likeContaining, type SearchWord } from './text-query.js';
  *   LEAKPROOF (`@@`, `LIKE`, `@>`, numeric comparisons), so such conditions cannot drive an index and
  *   are checked on the rows the tenant's indexes return. Conditions on uuid, text equality, booleans
  *   and timestamps can, and the hot paths (status, order, brand, category, attribute options) use them.
+ *   Words go through a definer function that uses the text indexes (textCondition).
  * - `products_listing_idx` orders `created_at DESC NULLS LAST, id DESC NULLS LAST`; the newest-first
  *   order is written the same way, or PostgreSQL would not use it.
  */
@@ -72,17 +73,38 @@ function statusLiteral(status: string): string {
   return status;
 }
 
-/** The products matching the words: every word, as a (stemmed or prefix) word or, for codes, a substring. */
+/**
+ * The products matching the words: every word, as a (stemmed or prefix) word or, for codes, a
+ * substring. Found through `carsi_products_matching` (migration 0011), so the GIN indexes on the
+ * search document and text are used (the tenant policy keeps them from a direct condition, see
+ * above): the plain words as one conjunction, each code-like word with its substring pattern.
+ */
 export function textCondition(words: readonly WordAlternatives[]): SQL | null {
   if (words.length === 0) return null;
+  const isCode = ({ word }: WordAlternatives) => word.codeLike && word.folded.length >= 3;
+  const plain = words.filter((w) => !isCode(w));
   return sql.join(
-    words.map(({ word, spellings }) => {
-      const matchesWord = sql`p.search_vector @@ (${wordTsQuery(spellings)})`;
-      return word.codeLike && word.folded.length >= 3
-        ? sql`(${matchesWord} OR p.search_text LIKE ${likeContaining(word.folded)})`
-        : matchesWord;
-    }),
+    [
+      ...(plain.length > 0 ? [productsMatching(allWordsTsQuery(plain), null)] : []),
+      ...words
+        .filter(isCode)
+        .map(({ word, spellings }) =>
+          productsMatching(sql`(${wordTsQuery(spellings)})`, likeContaining(word.folded)),
+        ),
+    ],
     sql` AND `,
+  );
+}
+
+function productsMatching(tsQuery: SQL, codePattern: string | null): SQL {
+  return sql`p.id IN (SELECT carsi_products_matching(${tsQuery}, ${codePattern}::text))`;
+}
+
+/** Every word, each in any of its spellings. */
+function allWordsTsQuery(words: readonly WordAlternatives[]): SQL {
+  return sql.join(
+    words.map(({ spellings }) => sql`(${wordTsQuery(spellings)})`),
+    sql` && `,
   );
 }
 
@@ -103,11 +125,7 @@ function wordTsQuery(spellings: readonly string[]): SQL {
 
 /** Relevance: names (A) count most, then SKUs and brand (B), then descriptions (C). */
 export function relevanceScore(words: readonly WordAlternatives[]): SQL {
-  const all = sql.join(
-    words.map(({ spellings }) => sql`(${wordTsQuery(spellings)})`),
-    sql` && `,
-  );
-  return sql`ts_rank('{0.05, 0.2, 0.4, 1.0}', p.search_vector, ${all})::float8`;
+  return sql`ts_rank('{0.05, 0.2, 0.4, 1.0}', p.search_vector, ${allWordsTsQuery(words)})::float8`;
 }
 
 export function categoryCondition(categoryId: string): SQL {
