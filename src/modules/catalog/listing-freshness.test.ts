@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { createProduct } from '../../../test/catalog.js';
@@ -72,5 +73,24 @@ describe('listing pages after catalog changes', () => {
     });
     expect(changed.statusCode).toBe(200);
     expect(changed.headers['etag']).not.toBe(etag);
+  });
+
+  it('compresses a kept page once for callers that take gzip, and follows changes', async () => {
+    await createProduct(call, { status: 'active', translations: { tr: { name: 'Palet Streç' } } });
+    const gzipped = () =>
+      call('GET', '/products?limit=5', { auth: null, headers: { 'accept-encoding': 'gzip, br' } });
+    const plain = await call('GET', '/products?limit=5', { auth: null });
+    const first = await gzipped();
+    expect(first.headers['content-encoding']).toBe('gzip');
+    expect(first.headers.vary).toContain('accept-encoding');
+    expect(first.headers.etag).toBe(plain.headers.etag);
+    expect(gunzipSync(first.rawPayload).toString()).toBe(plain.body);
+    expect((await gzipped()).rawPayload.equals(first.rawPayload)).toBe(true);
+
+    await createProduct(call, { status: 'active', translations: { tr: { name: 'Kargo Poşeti' } } });
+    const changed = await gzipped();
+    expect(
+      JSON.parse(gunzipSync(changed.rawPayload).toString()).items.map((i: { name: string }) => i.name),
+    ).toContain('Kargo Poşeti');
   });
 });

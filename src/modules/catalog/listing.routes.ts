@@ -1,7 +1,8 @@
+import { gzipSync } from 'node:zlib';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { strongEtagOf } from '../../kernel/http/etag.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
-import { sendSerialized } from '../../kernel/http/serialized.js';
+import { acceptsGzip, sendReady } from '../../kernel/http/serialized.js';
 import { catalogReadAccess, contentLocaleOf, seesUnpublished } from './access.js';
 import { ProductListingPage } from './search/contracts.js';
 import { productListingOf } from './search/listing.js';
@@ -33,17 +34,20 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      const staff = seesUnpublished(request.ctx.actor);
       const page = await productListingOf(request.ctx.runtime).list(
         request.ctx,
-        parseListingQuery(request.query, {
-          staff: seesUnpublished(request.ctx.actor),
-          contentLocale: contentLocaleOf(request),
-        }),
+        parseListingQuery(request.query, { staff, contentLocale: contentLocaleOf(request) }),
       );
-      // A cached page is serialized (by this route's response schema) and tagged once, not on every hit.
+      // A cached page is serialized (by this route's response schema), tagged and, once a caller takes
+      // gzip, compressed once, not on every hit. Staff pages are made per request: the compression
+      // hook compresses those.
       page.json ??= reply.serialize(page.result) as string;
       page.etag ??= strongEtagOf(page.json);
-      return sendSerialized(reply, page.json, page.etag);
+      if (!staff && page.gzip === undefined && acceptsGzip(request.headers['accept-encoding'])) {
+        page.gzip = gzipSync(page.json);
+      }
+      return sendReady(request, reply, { json: page.json, etag: page.etag, gzip: page.gzip });
     },
   );
 };

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import {
@@ -32,8 +33,16 @@ describe('stored product pages', () => {
   const guestPage = (idOrSlug: string, query = '') =>
     call('GET', `/products/${idOrSlug}${query}`, { auth: null });
   const storedRows = (productId: string) =>
-    t.ownerQuery<{ locale: string; fallback: string; body: string; etag: string }>(
-      'SELECT locale, fallback, body, etag FROM product_pages WHERE product_id = $1 ORDER BY locale',
+    t.ownerQuery<{
+      locale: string;
+      slug: string | null;
+      fallback: string;
+      body: string;
+      body_gzip: Buffer | null;
+      etag: string;
+    }>(
+      `SELECT locale, slug, fallback, body, body_gzip, etag FROM product_pages
+        WHERE product_id = $1 ORDER BY locale`,
       [productId],
     );
   const dropStored = (productId: string) =>
@@ -50,9 +59,18 @@ describe('stored product pages', () => {
     // Put the pages back as the writes would leave them.
     for (const row of rows) {
       await t.ownerQuery(
-        `INSERT INTO product_pages (tenant_id, product_id, locale, fallback, body, etag)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [await t.tenantId('demo'), productId, row.locale, row.fallback, row.body, row.etag],
+        `INSERT INTO product_pages (tenant_id, product_id, locale, slug, fallback, body, body_gzip, etag)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          await t.tenantId('demo'),
+          productId,
+          row.locale,
+          row.slug,
+          row.fallback,
+          row.body,
+          row.body_gzip,
+          row.etag,
+        ],
       );
     }
     return stored.json() as ProductBody;
@@ -125,6 +143,50 @@ describe('stored product pages', () => {
       headers: { 'if-none-match': first.headers.etag as string },
     });
     expect(again.statusCode).toBe(304);
+  });
+
+  it('sends the stored gzip form to callers that take gzip, the text to the rest, with one ETag', async () => {
+    const [stored] = await storedRows(product.id);
+    expect(gunzipSync(stored!.body_gzip!).toString()).toBe(stored!.body);
+
+    const plain = await guestPage(product.slug);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toContain('accept-encoding');
+    const gzip = await call('GET', `/products/${product.slug}`, {
+      auth: null,
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    expect(gzip.statusCode).toBe(200);
+    expect(gzip.headers['content-encoding']).toBe('gzip');
+    expect(gzip.headers.vary).toContain('accept-encoding');
+    expect(gzip.headers.etag).toBe(plain.headers.etag);
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(plain.body);
+
+    const declined = await call('GET', `/products/${product.slug}`, {
+      auth: null,
+      headers: { 'accept-encoding': 'gzip;q=0, identity' },
+    });
+    expect(declined.headers['content-encoding']).toBeUndefined();
+    expect(declined.body).toBe(plain.body);
+    const unchanged = await call('GET', `/products/${product.id}`, {
+      auth: null,
+      headers: { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag as string },
+    });
+    expect(unchanged.statusCode).toBe(304);
+
+    // A page stored before compressed forms were kept still answers; the compression hook compresses it.
+    await t.ownerQuery('UPDATE product_pages SET body_gzip = NULL WHERE product_id = $1', [product.id]);
+    const older = await call('GET', `/products/${product.slug}`, {
+      auth: null,
+      headers: { 'accept-encoding': 'gzip' },
+    });
+    expect(older.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(older.rawPayload).toString()).toBe(plain.body);
+    await t.ownerQuery('UPDATE product_pages SET body_gzip = $2 WHERE product_id = $1 AND locale = $3', [
+      product.id,
+      stored!.body_gzip,
+      stored!.locale,
+    ]);
   });
 
   it('staff still get the full page: drafts, inactive variants and stock', async () => {

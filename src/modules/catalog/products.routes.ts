@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { requirePermission } from '../../kernel/http/guards.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
-import { sendSerialized } from '../../kernel/http/serialized.js';
+import { acceptsGzip, sendReady } from '../../kernel/http/serialized.js';
 import { catalogReadAccess } from './access.js';
 import {
   IdOrSlugParams,
@@ -53,12 +53,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
+      const form = acceptsGzip(request.headers['accept-encoding']) ? 'gzip' : 'text';
       const page = await catalogRead(request.ctx, (tx) =>
-        servedProductPage(tx, request.params.id, detailOptionsOf(request)),
+        servedProductPage(tx, request.params.id, detailOptionsOf(request), form),
       );
-      if (!('json' in page)) return page;
-      // A stored page was serialized by this same schema and tagged when it was made.
-      return sendSerialized(reply, page.json, page.etag);
+      if (!('etag' in page)) return page;
+      // A stored page was serialized by this same schema, tagged and compressed when it was made.
+      return sendReady(request, reply, page);
     },
   );
 

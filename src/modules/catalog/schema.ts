@@ -18,6 +18,8 @@ import { tenantIdColumn, tenantIsolation } from '../../db/tenant-policy.js';
 
 /** A PostgreSQL text-search document; written by search-document.ts, never by hand. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' });
+/** Bytes (a stored page's compressed form). */
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -355,6 +357,8 @@ export const productPages = pgTable(
     slug: text('slug'),
     fallback: text('fallback').notNull(),
     body: text('body').notNull(),
+    /** `body` gzip-compressed, sent to callers that accept gzip (null on pages stored before it was kept). */
+    bodyGzip: bytea('body_gzip'),
     etag: text('etag').notNull(),
     builtAt: timestamp('built_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -25,6 +25,8 @@ export interface ListingPage {
   json?: string;
   /** Its strong ETag, computed with `json`. */
   etag?: string;
+  /** `json` gzip-compressed, made for the first caller that takes gzip. */
+  gzip?: Buffer;
 }
 
 /** The product listing of one process: its search engine and what it keeps between requests. */
