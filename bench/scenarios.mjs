@@ -22,6 +22,14 @@ async function signIn(appUrl) {
   return (await response.json()).accessToken;
 }
 
+/** The product page of the first product by name (the same one every run). */
+async function firstProductPath(appUrl) {
+  const response = await fetch(`${appUrl}/api/v1/products?limit=1&sort=name`);
+  if (!response.ok) throw new Error(`bench listing failed: ${response.status} ${await response.text()}`);
+  const [first] = (await response.json()).items;
+  return `/api/v1/products/${encodeURIComponent(first.slug)}`;
+}
+
 export const scenarios = [
   {
     name: 'tenant',
@@ -67,12 +75,16 @@ export const scenarios = [
     connections: 50,
     duration: 15,
     targetRatio: 0.6,
-    prepare: async (appUrl) => {
-      const response = await fetch(`${appUrl}/api/v1/products?limit=1&sort=name`);
-      if (!response.ok) throw new Error(`bench listing failed: ${response.status} ${await response.text()}`);
-      const [first] = (await response.json()).items;
-      return { path: `/api/v1/products/${encodeURIComponent(first.slug)}` };
-    },
+    prepare: async (appUrl) => ({ path: await firstProductPath(appUrl) }),
+  },
+  {
+    name: 'product-gzip',
+    title: 'GET /api/v1/products/:slug as a browser asks for it (Accept-Encoding: gzip, deflate, br; guest)',
+    path: '/api/v1/products/:slug',
+    headers: { 'accept-encoding': 'gzip, deflate, br' },
+    connections: 50,
+    duration: 15,
+    prepare: async (appUrl) => ({ path: await firstProductPath(appUrl) }),
   },
   {
     name: 'search',
