@@ -15,6 +15,13 @@ export interface Tx {
    * concurrent request before the commit.
    */
   afterCommit(fn: () => void): void;
+  /**
+   * Work done once at the end of the unit of work, just before the commit, for what many calls in it
+   * gather (the products whose pages to rebuild, say): the first call with a key starts its state,
+   * every call gets that state to add to. The work gets the unit of work as it began, so it runs as
+   * its tenant even when the gathering call ran inside `asTenant`; pass the tenant in the key then.
+   */
+  beforeCommit<S>(key: string, start: () => S, work: (state: S, tx: Tx) => Promise<void>): S;
 }
 
 export interface TxOptions {
@@ -78,6 +85,31 @@ class UnitOfWork implements Tx {
     else this.committed = [effect];
   };
 
+  private pending:
+    | Map<string, { state: unknown; work: (state: unknown, tx: Tx) => Promise<void> }>
+    | undefined;
+
+  readonly beforeCommit = <S>(key: string, start: () => S, work: (state: S, tx: Tx) => Promise<void>): S => {
+    this.pending ??= new Map();
+    let entry = this.pending.get(key);
+    if (!entry) {
+      entry = { state: start(), work: work as (state: unknown, tx: Tx) => Promise<void> };
+      this.pending.set(key, entry);
+    }
+    return entry.state as S;
+  };
+
+  /** Runs the gathered work in the order its keys were first used; work may gather more, run after it. */
+  async runBeforeCommit(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    for (let next = pending.entries().next(); !next.done; next = pending.entries().next()) {
+      const [key, entry] = next.value;
+      pending.delete(key);
+      await entry.work(entry.state, this);
+    }
+  }
+
   runCommitted(): void {
     if (this.committed) for (const effect of this.committed) effect();
   }
@@ -110,6 +142,7 @@ async function read<T>(ctx: RequestContext, fn: (tx: Tx) => Promise<T>): Promise
     }
     const tx = new UnitOfWork(connection.db, client, ctx);
     const result = await fn(tx);
+    await tx.runBeforeCommit();
     tx.runCommitted();
     return result;
   } catch (error) {
@@ -143,6 +176,7 @@ async function transaction<T>(
     }
     try {
       const result = await fn(tx);
+      await tx.runBeforeCommit();
       await client.query('COMMIT');
       tx.runCommitted();
       return result;

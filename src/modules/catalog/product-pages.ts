@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fastJson from 'fast-json-stringify';
 import { preparedRows, type TextRow } from '../../db/prepared.js';
-import { type Tx, withTx } from '../../db/tx.js';
+import { asTenant, type Tx, withTx } from '../../db/tx.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
 import { type EventEnvelope, emit } from '../../kernel/events/emit.js';
 import type { JobRegistry } from '../../kernel/events/registry.js';
@@ -142,12 +142,26 @@ function pageOf([json, gzipHex, etag]: TextRow): StoredPage {
 }
 
 /**
- * The pages of these products no longer match their data: rebuilt now when they are few, else removed
- * now and rebuilt by the background job (made per request meanwhile). Deleted products lose theirs.
+ * The pages of these products no longer match their data. Gathered over the unit of work and handled
+ * once, just before it commits (a product written with its variants one call at a time is rebuilt
+ * once, with everything it ends up with): rebuilt then when they are few, else removed then and
+ * rebuilt by the background job (made per request meanwhile). Deleted products lose theirs.
  */
 export async function productPagesChanged(tx: Tx, productIds: readonly string[]): Promise<void> {
-  const ids = [...new Set(productIds)];
-  if (ids.length === 0) return;
+  if (productIds.length === 0) return;
+  const tenantId = tx.ctx.tenantId;
+  const pending = tx.beforeCommit(
+    `catalog.product_pages:${tenantId}`,
+    () => new Set<string>(),
+    (ids, root) =>
+      root.ctx.tenantId === tenantId
+        ? pagesOfChanged(root, [...ids])
+        : asTenant(root, tenantId, (own) => pagesOfChanged(own, [...ids])),
+  );
+  for (const id of productIds) pending.add(id);
+}
+
+async function pagesOfChanged(tx: Tx, ids: string[]): Promise<void> {
   if (ids.length <= INLINE_LIMIT) {
     await rebuildProductPages(tx, ids, await contentLocaleFor(tx));
     return;
