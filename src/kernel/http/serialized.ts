@@ -3,16 +3,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 /**
  * Answers with JSON a route already holds serialized (by its own response schema, or in the same
  * form), and with that text's ETag when it keeps one (the ETag hook then does not hash it again).
- * Fastify sends a string with a JSON content type as it is; the cast is for the route's reply type.
+ * Fastify sends a string (or its UTF-8 bytes, which an answer sent many times keeps so they are not
+ * encoded again for each) with a JSON content type as it is; the cast is for the route's reply type.
  */
-export function sendSerialized(reply: FastifyReply, json: string, etag?: string) {
+export function sendSerialized(reply: FastifyReply, json: string | Buffer, etag?: string) {
   if (etag !== undefined) reply.header('etag', etag);
   return reply.type('application/json; charset=utf-8').send(json as never);
 }
 
-/** A JSON answer kept ready-made: its text (or only its gzip form), ETag, and gzip form when made. */
+/** A JSON answer kept ready-made: its text or UTF-8 bytes (or only its gzip form), ETag, and gzip form when made. */
 export interface ReadyJson {
-  json: string | null;
+  json: string | Buffer | null;
   etag: string;
   gzip?: Buffer | null | undefined;
 }

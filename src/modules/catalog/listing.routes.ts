@@ -39,15 +39,16 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.ctx,
         parseListingQuery(request.query, { staff, contentLocale: contentLocaleOf(request) }),
       );
-      // A cached page is serialized (by this route's response schema), tagged and, once a caller takes
-      // gzip, compressed once, not on every hit. Staff pages are made per request: the compression
-      // hook compresses those.
+      // A cached page is serialized (by this route's response schema), encoded, tagged and, once a
+      // caller takes gzip, compressed once, not on every hit. Staff pages are made per request: the
+      // compression hook compresses those.
       page.json ??= reply.serialize(page.result) as string;
-      page.etag ??= strongEtagOf(page.json);
+      page.body ??= Buffer.from(page.json);
+      page.etag ??= strongEtagOf(page.body);
       if (!staff && page.gzip === undefined && acceptsGzip(request.headers['accept-encoding'])) {
-        page.gzip = gzipSync(page.json);
+        page.gzip = gzipSync(page.body);
       }
-      return sendReady(request, reply, { json: page.json, etag: page.etag, gzip: page.gzip });
+      return sendReady(request, reply, { json: page.body, etag: page.etag, gzip: page.gzip });
     },
   );
 };

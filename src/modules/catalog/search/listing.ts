@@ -25,6 +25,8 @@ export interface ListingPage {
   json?: string;
   /** Its strong ETag, computed with `json`. */
   etag?: string;
+  /** `json` as UTF-8 bytes, made with it: a kept page is sent many times. */
+  body?: Buffer;
   /** `json` gzip-compressed, made for the first caller that takes gzip. */
   gzip?: Buffer;
 }
