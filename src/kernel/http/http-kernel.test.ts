@@ -270,3 +270,28 @@ describe('HTTP kernel', () => {
     expect(denied.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
+
+describe('CORS without allowed origins', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('answers cross-origin calls without CORS headers, and preflights with 404', async () => {
+    const call = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/tenant',
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(call.statusCode).toBe(200);
+    expect(call.headers['access-control-allow-origin']).toBeUndefined();
+    const preflight = await t.app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/tenant',
+      headers: { origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.statusCode).toBe(404);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});

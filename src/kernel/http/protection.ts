@@ -27,13 +27,17 @@ export async function registerProtection(
   overridesFor: (request: FastifyRequest) => RateLimitOverrides | undefined = () => undefined,
   pendingRefusal?: RateLimitOptions['pendingRefusal'],
 ): Promise<void> {
-  const allowAll = config.corsOrigins.includes('*');
-  await app.register(cors, {
-    origin: allowAll ? true : config.corsOrigins.length > 0 ? config.corsOrigins : false,
-    credentials: !allowAll,
-    exposedHeaders: ['x-request-id', 'etag', 'retry-after'],
-    maxAge: 600,
-  });
+  // Without allowed origins, cross-origin calls get no CORS headers and preflights are 404: what the
+  // plugin does with `origin: false`, without its hook running on every request.
+  if (config.corsOrigins.length > 0) {
+    const allowAll = config.corsOrigins.includes('*');
+    await app.register(cors, {
+      origin: allowAll ? true : config.corsOrigins,
+      credentials: !allowAll,
+      exposedHeaders: ['x-request-id', 'etag', 'retry-after'],
+      maxAge: 600,
+    });
+  }
 
   // Cookies are parsed where credentials are read (identity), not for every request.
   await app.register(cookie, { hook: false });
