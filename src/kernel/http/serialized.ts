@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 
 /**
  * Answers with JSON a route already holds serialized (by its own response schema, or in the same
@@ -19,14 +19,15 @@ export interface ReadyJson {
 }
 
 /**
- * Answers with a ready-made JSON answer, as its kept gzip form when the caller accepts gzip: the
- * compression hook would otherwise compress the same text again on every request (a browser always
- * asks for it). Both forms carry the same ETag, as compressed answers elsewhere do; the answer varies
- * with Accept-Encoding either way. Without a gzip form, the text goes out and the hook may compress it.
+ * Answers with a ready-made JSON answer, as its kept gzip form when the caller accepts gzip (the
+ * route has found that out with `acceptsGzip`, to know which form to fetch or make): the compression
+ * hook would otherwise compress the same text again on every request (a browser always asks for it).
+ * Both forms carry the same ETag, as compressed answers elsewhere do; the answer varies with
+ * Accept-Encoding either way. Without a gzip form, the text goes out and the hook may compress it.
  */
-export function sendReady(request: FastifyRequest, reply: FastifyReply, ready: ReadyJson) {
+export function sendReady(reply: FastifyReply, ready: ReadyJson, gzipAccepted: boolean) {
   reply.header('vary', 'accept-encoding');
-  if (ready.gzip && acceptsGzip(request.headers['accept-encoding'])) {
+  if (ready.gzip && gzipAccepted) {
     reply.header('etag', ready.etag).header('content-encoding', 'gzip');
     return reply.type('application/json; charset=utf-8').send(ready.gzip as never);
   }

@@ -42,13 +42,11 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // A cached page is serialized (by this route's response schema), encoded, tagged and, once a
       // caller takes gzip, compressed once, not on every hit. Staff pages are made per request: the
       // compression hook compresses those.
-      page.json ??= reply.serialize(page.result) as string;
-      page.body ??= Buffer.from(page.json);
+      page.body ??= Buffer.from(reply.serialize(page.result) as string);
       page.etag ??= strongEtagOf(page.body);
-      if (!staff && page.gzip === undefined && acceptsGzip(request.headers['accept-encoding'])) {
-        page.gzip = gzipSync(page.body);
-      }
-      return sendReady(request, reply, { json: page.body, etag: page.etag, gzip: page.gzip });
+      const gzipAccepted = acceptsGzip(request.headers['accept-encoding']);
+      if (!staff && gzipAccepted) page.gzip ??= gzipSync(page.body);
+      return sendReady(reply, { json: page.body, etag: page.etag, gzip: page.gzip }, gzipAccepted);
     },
   );
 };

@@ -53,13 +53,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const form = acceptsGzip(request.headers['accept-encoding']) ? 'gzip' : 'text';
+      const gzipAccepted = acceptsGzip(request.headers['accept-encoding']);
       const page = await catalogRead(request.ctx, (tx) =>
-        servedProductPage(tx, request.params.id, detailOptionsOf(request), form),
+        servedProductPage(tx, request.params.id, detailOptionsOf(request), gzipAccepted ? 'gzip' : 'text'),
       );
       if (!('etag' in page)) return page;
       // A stored page was serialized by this same schema, tagged and compressed when it was made.
-      return sendReady(request, reply, page);
+      return sendReady(reply, page, gzipAccepted);
     },
   );
 

@@ -19,15 +19,16 @@ const LISTING_CACHE_ENTRIES = 500;
 /** Attribute definitions (for validating `attr.*` filters and naming facets) are re-read as often. */
 const ATTRIBUTES_TTL_MS = 5_000;
 
-/** A listing answer; `json` is its serialized form once one request has made it (shared with later hits). */
+/**
+ * A listing answer; `body` is its serialized form (UTF-8 bytes: a kept page is sent many times) once
+ * one request has made it, shared with later hits.
+ */
 export interface ListingPage {
   result: ProductSearchResult;
-  json?: string;
-  /** Its strong ETag, computed with `json`. */
-  etag?: string;
-  /** `json` as UTF-8 bytes, made with it: a kept page is sent many times. */
   body?: Buffer;
-  /** `json` gzip-compressed, made for the first caller that takes gzip. */
+  /** Its strong ETag, computed with `body`. */
+  etag?: string;
+  /** `body` gzip-compressed, made for the first caller that takes gzip. */
   gzip?: Buffer;
 }
 
