@@ -11,7 +11,10 @@ function signedIn(actor: Actor): boolean {
 const unauthenticated = () =>
   new AppError('auth.unauthenticated', 401, 'Sign in, or send a valid access token or API key.');
 
-/** The route needs a signed-in user or API key holding `permission`. */
+/**
+ * The route needs a signed-in user or API key holding `permission`. Guards run as preValidation hooks:
+ * a caller who may not use a route learns that before anything about its input.
+ */
 export function requirePermission(permission: string): Guard {
   return (request, _reply, done) => {
     const { actor } = request.ctx;

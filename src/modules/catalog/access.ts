@@ -4,7 +4,7 @@ import { AppError } from '../../kernel/errors.js';
 import { type ResolvedTenant, tenantDirectoryOf } from '../tenancy/index.js';
 
 /**
- * preHandler for catalog reads (products, categories, brands, attributes). Anyone may read unless the
+ * preValidation guard for catalog reads (products, categories, brands, attributes). Anyone may read unless the
  * tenant requires login (`settings.catalog.requireLogin`), when anonymous callers get 401.
  */
 export function catalogReadAccess(

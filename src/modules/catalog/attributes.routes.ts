@@ -36,7 +36,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/attributes',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'Attribute definitions with their options, oldest first',
@@ -66,7 +66,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/attributes/:id',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'One attribute definition with its options',
@@ -86,7 +86,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/attributes',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Create an attribute (enum types may bring their options)',
@@ -107,7 +107,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/attributes/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change an attribute’s names, unit, filterability or position',
@@ -129,7 +129,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/attributes/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Delete an attribute with its options and every product’s value of it',
@@ -147,7 +147,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/attributes/:id/options',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Add an option to an enum or multi_enum attribute',
@@ -169,7 +169,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/attributes/:id/options/:optionId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change an option’s labels or position (its code is fixed)',
@@ -189,7 +189,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/attributes/:id/options/:optionId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Delete an option; products that had chosen it lose that choice',

@@ -39,7 +39,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/brands',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'Brands, oldest first',
@@ -74,7 +74,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/brands/:id',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'One brand',
@@ -94,7 +94,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/brands',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Create a brand',
@@ -115,7 +115,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/brands/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change a brand',
@@ -135,7 +135,7 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/brands/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Delete a brand',

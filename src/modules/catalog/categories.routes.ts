@@ -37,7 +37,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/categories',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'The category tree, or the children of one category',
@@ -66,7 +66,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/categories/:id',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'One category with its breadcrumbs, children and attributes',
@@ -87,7 +87,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/categories',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Create a category',
@@ -108,7 +108,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/categories/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change, reorder or move a category',
@@ -135,7 +135,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/categories/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Delete a category without subcategories',
@@ -154,7 +154,7 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/categories/:id/attributes',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Set the attributes of a category’s products',

@@ -16,7 +16,7 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/products',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags: ['products'],
         summary: 'List, filter and search products, with facet counts',

@@ -37,7 +37,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/products/:id',
     {
-      preHandler: catalogReadAccess,
+      preValidation: catalogReadAccess,
       schema: {
         tags,
         summary: 'One product with variants, images, attributes, categories and brand',
@@ -66,7 +66,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/products',
     {
-      preHandler: requirePermission('products.create'),
+      preValidation: requirePermission('products.create'),
       schema: {
         tags,
         summary: 'Create a product with its variants, texts, categories, attribute values and images',
@@ -90,7 +90,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/products/:id',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change a product',
@@ -113,7 +113,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/products/:id',
     {
-      preHandler: requirePermission('products.delete'),
+      preValidation: requirePermission('products.delete'),
       schema: {
         tags,
         summary: 'Delete a product',
@@ -134,7 +134,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/products/:id/variants',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Add a variant',
@@ -155,7 +155,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/products/:id/variants/:variantId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change a variant',
@@ -177,7 +177,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/products/:id/variants/:variantId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Delete a variant (not the last one)',
@@ -198,7 +198,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/products/:id/images',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Add an uploaded image to a product (or to one of its variants)',
@@ -222,7 +222,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/products/:id/images/:imageId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Change an image’s alt texts, variant or position',
@@ -243,7 +243,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/products/:id/images/:imageId',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Remove an image from a product',
@@ -262,7 +262,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/products/:id/images/order',
     {
-      preHandler: requirePermission('products.edit'),
+      preValidation: requirePermission('products.edit'),
       schema: {
         tags,
         summary: 'Reorder a product’s images',

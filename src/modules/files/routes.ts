@@ -50,7 +50,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/files',
     {
-      preHandler: requireTenantMember,
+      preValidation: requireTenantMember,
       schema: {
         tags,
         summary: 'Files I uploaded, and those of the purposes I look after',
@@ -78,7 +78,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/files/:id',
     {
-      preHandler: requireTenantMember,
+      preValidation: requireTenantMember,
       schema: {
         tags,
         summary: 'A file’s metadata and, for public files, its URLs',
@@ -96,7 +96,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/files/:id/signed-url',
     {
-      preHandler: requireTenantMember,
+      preValidation: requireTenantMember,
       schema: {
         tags,
         summary: 'A short-lived link to a file that works without credentials',
@@ -125,7 +125,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/files/:id',
     {
-      preHandler: requireTenantMember,
+      preValidation: requireTenantMember,
       schema: {
         tags,
         summary: 'Delete a file',
@@ -232,7 +232,7 @@ const uploadRoute: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/files',
     {
-      preHandler: requireTenantMember,
+      preValidation: requireTenantMember,
       // The body is a multipart stream read by the handler; the schema below only documents it.
       validatorCompiler: () => () => true,
       schema: {

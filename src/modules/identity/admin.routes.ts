@@ -54,7 +54,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/permissions',
     {
-      preHandler: requireUser(),
+      preValidation: requireUser(),
       schema: {
         tags: ['roles'],
         summary: 'Every permission, with what it allows',
@@ -88,7 +88,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/roles',
     {
-      preHandler: requirePermission('users.view'),
+      preValidation: requirePermission('users.view'),
       schema: {
         tags: ['roles'],
         summary: 'Roles of the tenant',
@@ -103,7 +103,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/roles/:id',
     {
-      preHandler: requirePermission('users.view'),
+      preValidation: requirePermission('users.view'),
       schema: {
         tags: ['roles'],
         summary: 'One role',
@@ -119,7 +119,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/roles',
     {
-      preHandler: requirePermission('roles.manage'),
+      preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
         summary: 'Create a custom role',
@@ -135,7 +135,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/roles/:id',
     {
-      preHandler: requirePermission('roles.manage'),
+      preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
         summary: 'Edit a role (built-in roles too: they are the tenant’s copies)',
@@ -155,7 +155,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/roles/:id',
     {
-      preHandler: requirePermission('roles.manage'),
+      preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
         summary: 'Delete a custom role no user holds',
@@ -185,7 +185,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users',
     {
-      preHandler: requirePermission('users.view'),
+      preValidation: requirePermission('users.view'),
       schema: {
         tags: ['users'],
         summary: 'Users of the tenant (staff and customers)',
@@ -218,7 +218,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/:id',
     {
-      preHandler: requirePermission('users.view'),
+      preValidation: requirePermission('users.view'),
       schema: {
         tags: ['users'],
         summary: 'One user',
@@ -236,7 +236,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/users',
     {
-      preHandler: requirePermission('users.manage'),
+      preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
         summary: 'Create a staff user',
@@ -272,7 +272,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/users/:id',
     {
-      preHandler: requirePermission('users.manage'),
+      preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
         summary: 'Change a user’s name, locale or phone',
@@ -299,7 +299,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/users/:id/roles',
     {
-      preHandler: requirePermission('users.manage'),
+      preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
         summary: 'Replace a user’s roles',
@@ -325,7 +325,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.post(
       `/users/:id/${path}`,
       {
-        preHandler: requirePermission('users.manage'),
+        preValidation: requirePermission('users.manage'),
         schema: {
           tags: ['users'],
           summary,
@@ -350,7 +350,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/users/:id/data-export',
     {
-      preHandler: requireUser('staff'),
+      preValidation: requireUser('staff'),
       schema: {
         tags: ['users'],
         summary: 'Everything held about a user (KVKK / GDPR access)',
@@ -373,7 +373,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/users/:id/erase',
     {
-      preHandler: requireUser('staff'),
+      preValidation: requireUser('staff'),
       schema: {
         tags: ['users'],
         summary: 'Erase a user’s personal data (KVKK / GDPR)',
@@ -397,7 +397,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api-keys',
     {
-      preHandler: requirePermission('apikeys.manage'),
+      preValidation: requirePermission('apikeys.manage'),
       schema: {
         tags: ['api-keys'],
         summary: 'Active API keys (never their secrets)',
@@ -423,7 +423,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api-keys',
     {
-      preHandler: [requireUser('staff'), requirePermission('apikeys.manage')],
+      preValidation: [requireUser('staff'), requirePermission('apikeys.manage')],
       schema: {
         tags: ['api-keys'],
         summary: 'Create an API key; the key is shown this once',
@@ -459,7 +459,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api-keys/:id',
     {
-      preHandler: requirePermission('apikeys.manage'),
+      preValidation: requirePermission('apikeys.manage'),
       schema: {
         tags: ['api-keys'],
         summary: 'Revoke an API key at once',
@@ -479,7 +479,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/audit-logs',
     {
-      preHandler: requirePermission('audit.view'),
+      preValidation: requirePermission('audit.view'),
       schema: {
         tags: ['audit'],
         summary: 'The tenant’s audit log, newest first',
@@ -519,7 +519,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/admin/outbound-messages',
     {
-      preHandler: requirePermission('notifications.view'),
+      preValidation: requirePermission('notifications.view'),
       schema: {
         tags: ['notifications'],
         summary: 'Messages sent or kept for sending, newest first',

@@ -159,7 +159,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
   app.post(
     '/auth/logout',
     {
-      preHandler: requireUser(),
+      preValidation: requireUser(),
       schema: {
         tags,
         summary: 'End the current session',
@@ -177,7 +177,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
   app.post(
     '/auth/logout-all',
     {
-      preHandler: requireUser(),
+      preValidation: requireUser(),
       schema: {
         tags,
         summary: 'End every session of the signed-in user',

@@ -41,7 +41,7 @@ export function meJson(me: MeView): string {
 
 /** The signed-in user's own account. Every route needs a signed-in user (any kind); API keys have no "me". */
 export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', requireUser());
+  app.addHook('preValidation', requireUser());
 
   app.get(
     '/me',

@@ -38,7 +38,7 @@ function tenantView(row: TenantRow) {
 
 /** Tenants, managed by platform administrators (users not bound to any tenant). */
 export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  app.addHook('preHandler', requireUser('platform'));
+  app.addHook('preValidation', requireUser('platform'));
 
   app.get(
     '/tenants',

@@ -29,7 +29,7 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/tenant/settings',
     {
-      preHandler: requirePermission('settings.manage'),
+      preValidation: requirePermission('settings.manage'),
       schema: {
         tags: ['tenancy'],
         summary: 'The tenant’s settings (sign-up rules, catalog visibility, locale, currency)',
@@ -43,7 +43,7 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.patch(
     '/tenant/settings',
     {
-      preHandler: requirePermission('settings.manage'),
+      preValidation: requirePermission('settings.manage'),
       schema: {
         tags: ['tenancy'],
         summary: 'Change the tenant’s settings; nested objects are merged, a key set to null is removed',

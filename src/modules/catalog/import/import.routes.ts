@@ -28,7 +28,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/products/import',
     {
-      preHandler: [requirePermission('products.create'), requirePermission('products.edit')],
+      preValidation: [requirePermission('products.create'), requirePermission('products.edit')],
       schema: {
         tags,
         summary: 'Import products and variants from an uploaded CSV file',
@@ -54,7 +54,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/products/imports/:id',
     {
-      preHandler: requirePermission('products.create'),
+      preValidation: requirePermission('products.create'),
       schema: {
         tags,
         summary: 'An import’s progress and error report',
@@ -70,7 +70,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/products/imports',
     {
-      preHandler: requirePermission('products.create'),
+      preValidation: requirePermission('products.create'),
       schema: {
         tags,
         summary: 'Imports, newest first',
@@ -90,7 +90,7 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/products/export',
     {
-      preHandler: requirePermission('products.view'),
+      preValidation: requirePermission('products.view'),
       schema: {
         tags,
         summary: 'Download products and variants as CSV',
