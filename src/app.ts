@@ -2,10 +2,16 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { registerAuditJobs } from './kernel/audit/partitions.js';
+import { stopBroadcast } from './kernel/broadcast.js';
 import { ANONYMOUS_ACTOR, type RequestContext, type Runtime } from './kernel/context.js';
 import type { JobRegistry } from './kernel/events/registry.js';
+import { clientErrorProblems } from './kernel/http/client-errors.js';
 import { registerDocsUi, registerOpenApi } from './kernel/http/docs.js';
 import { tagResponse } from './kernel/http/etag.js';
+import {
+  invalidCharactersInRequest,
+  registerInvalidCharacterChecks,
+} from './kernel/http/invalid-characters.js';
 import { frameworkErrorProblem, registerProblemHandlers } from './kernel/http/problem-handler.js';
 import { registerProtection } from './kernel/http/protection.js';
 import { requestIdFrom } from './kernel/http/request-id.js';
@@ -20,6 +26,7 @@ import {
   authRoutes,
   deferredIdentityError,
   deferredIdentityErrorHook,
+  listenForRevocations,
   meRoutes,
   platformRoutes,
   registerIdentityJobs,
@@ -74,6 +81,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy as true,
     return503OnClosing: true,
     frameworkErrors: frameworkErrorProblem,
+    // What Node's HTTP parser refuses (431 headers too large, 408, malformed HTTP) as problems too.
+    clientErrorHandler: clientErrorProblems(computeSecurityHeaders()),
     forceCloseConnections: 'idle',
     ajv: {
       customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false, useDefaults: true },
@@ -81,11 +90,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerProblemHandlers(app);
+  // NUL and unpaired surrogates are refused in every part of a request; bodies as they are parsed.
+  registerInvalidCharacterChecks(app);
   app.addSchema(ProblemSchema);
 
   const securityHeaders = computeSecurityHeaders();
   app.decorateRequest('ctx', null as unknown as RequestContext);
   // Who is calling and for which tenant: credentials → their tenant; else X-Tenant; else DEFAULT_TENANT.
+  // Revocations of tokens already handed out (ended sessions, deactivated users, changed roles) are
+  // loaded and listened for before the first request is answered.
+  await listenForRevocations(runtime);
+  app.addHook('onClose', () => stopBroadcast(runtime));
   const identify = requestIdentityHook(runtime, {
     apiPrefix: `${API_PREFIX}/`,
     platformPrefix: `${API_PREFIX}/platform/`,
@@ -106,6 +121,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     };
+    // Before anything reads the headers or the URL (see invalid-characters.ts).
+    const refusal = invalidCharactersInRequest(request);
+    if (refusal) return done(refusal);
     identify(request, reply, done);
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -146,7 +164,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close');
     tagResponse(request, reply, payload, done);
   });
-  await registerOpenApi(app, config);
+  await registerOpenApi(app, config, {
+    apiPrefix: `${API_PREFIX}/`,
+    platformPrefix: `${API_PREFIX}/platform/`,
+  });
 
   await app.register(systemRoutes, {
     db: runtime.db,

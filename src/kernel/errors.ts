@@ -22,14 +22,34 @@ export interface FieldProblem {
   message: string;
 }
 
-/** The detail of a 400 `request.validation_failed`: how many fields were wrong. */
+/**
+ * How many bad fields a problem lists. A body with thousands of unknown keys would otherwise get an
+ * answer several times its own size; `errorCount` still says how many there were.
+ */
+export const MAX_LISTED_ERRORS = 20;
+
+/** The detail of a 400 `request.validation_failed`: how many fields were wrong, and how many are listed. */
 export function validationDetail(count: number): string {
-  return `The request has ${count} invalid field${count === 1 ? '' : 's'}.`;
+  const sentence = `The request has ${count} invalid field${count === 1 ? '' : 's'}.`;
+  return count > MAX_LISTED_ERRORS ? `${sentence} The first ${MAX_LISTED_ERRORS} are listed.` : sentence;
 }
 
-/** 400 `request.validation_failed` listing every bad field, as schema validation answers it. */
+/** The `errors` (at most MAX_LISTED_ERRORS) and `errorCount` members of a problem about bad fields. */
+export function listedErrors(errors: FieldProblem[]): { errors: FieldProblem[]; errorCount: number } {
+  return {
+    errors: errors.length > MAX_LISTED_ERRORS ? errors.slice(0, MAX_LISTED_ERRORS) : errors,
+    errorCount: errors.length,
+  };
+}
+
+/** 400 `request.validation_failed` listing the bad fields, as schema validation answers it. */
 export function validationFailed(errors: FieldProblem[]): AppError {
-  return new AppError('request.validation_failed', 400, validationDetail(errors.length), { errors });
+  return new AppError(
+    'request.validation_failed',
+    400,
+    validationDetail(errors.length),
+    listedErrors(errors),
+  );
 }
 
 /** RFC 9457 problem document, as every error response carries it. */
@@ -41,6 +61,8 @@ export interface Problem {
   code: string;
   requestId: string;
   errors?: FieldProblem[];
+  /** With `errors`: how many bad fields there were in all. */
+  errorCount?: number;
   [extra: string]: unknown;
 }
 

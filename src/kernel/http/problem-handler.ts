@@ -3,6 +3,7 @@ import {
   AppError,
   buildProblem,
   type FieldProblem,
+  listedErrors,
   PROBLEM_CONTENT_TYPE,
   type Problem,
   validationDetail,
@@ -64,9 +65,13 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
       if (!byField.has(key) && issue.keyword !== 'anyOf') byField.set(key, problem);
     }
     const errors = [...byField.values()];
-    return buildProblem('request.validation_failed', 400, validationDetail(errors.length), requestId, {
-      errors,
-    });
+    return buildProblem(
+      'request.validation_failed',
+      400,
+      validationDetail(errors.length),
+      requestId,
+      listedErrors(errors),
+    );
   }
   if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
     return buildProblem('request.malformed_json', 400, 'The body is not valid JSON.', requestId);

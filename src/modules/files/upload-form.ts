@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { FastifyRequest } from 'fastify';
 import type { FilesConfig } from '../../config.js';
 import { AppError } from '../../kernel/errors.js';
+import { checkedParts } from '../../kernel/http/invalid-characters.js';
 import { assertCanUpload } from './access.js';
 import { maxBytesOf, PURPOSE_RULES } from './purposes.js';
 import { FILE_PURPOSES, FILE_VISIBILITIES, type FilePurpose, type FileVisibility } from './schema.js';
@@ -46,7 +47,8 @@ export async function readUploadForm(request: FastifyRequest, config: FilesConfi
   let upload: { purpose: FilePurpose; visibility: FileVisibility; originalName: string | null } | undefined;
   let received: ReceivedUpload | undefined;
   try {
-    for await (const part of request.parts({ limits: multipartLimits(config) })) {
+    // Each part's names and value are checked for refused characters before they are looked at.
+    for await (const part of checkedParts(request.parts({ limits: multipartLimits(config) }))) {
       if (part.type === 'field') {
         if (received) throw invalidField(part.fieldname, 'must come before the file');
         if (!ALLOWED_FIELDS.has(part.fieldname))
