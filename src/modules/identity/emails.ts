@@ -18,6 +18,7 @@ export function sendVerificationEmail(tx: Tx, user: UserRow, token: string) {
     body: `Merhaba ${user.name},\n\nE-posta adresinizi doğrulamak için: ${url}\nBağlantı 48 saat geçerlidir.\n\nTo verify your email address: ${url}\nThe link is valid for 48 hours.\n`,
     template: 'identity.verify_email',
     data: { token, url, userId: user.id },
+    secrets: [token],
   });
 }
 
@@ -29,6 +30,7 @@ export function sendPasswordResetEmail(tx: Tx, user: UserRow, token: string) {
     body: `Merhaba ${user.name},\n\nŞifrenizi sıfırlamak için: ${url}\nBağlantı 30 dakika geçerlidir. Bu isteği siz yapmadıysanız bu e-postayı yok sayın.\n\nTo reset your password: ${url}\nThe link is valid for 30 minutes. If you did not ask for this, ignore this email.\n`,
     template: 'identity.reset_password',
     data: { token, url, userId: user.id },
+    secrets: [token],
   });
 }
 
@@ -40,6 +42,7 @@ export function sendInvitationEmail(tx: Tx, user: UserRow, token: string) {
     body: `Merhaba ${user.name},\n\nSizin için bir hesap açıldı. Şifrenizi belirlemek için: ${url}\n\nAn account was created for you. To choose your password: ${url}\n`,
     template: 'identity.invitation',
     data: { token, url, userId: user.id },
+    secrets: [token],
   });
 }
 

@@ -12,6 +12,7 @@ export {
 } from './permissions.js';
 export { platformRoutes } from './platform.routes.js';
 export { deferredIdentityError, deferredIdentityErrorHook, requestIdentityHook } from './request-identity.js';
+export { listenForRevocations } from './revocations.js';
 export { ensureBuiltInRoles } from './roles.service.js';
 export { type UserRow, users } from './schema.js';
 export { createUser, findUserByEmail, type NewUser } from './users.service.js';

@@ -77,9 +77,9 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
   {
     key: 'super_admin',
     name: 'Super Admin',
-    description: 'Full access',
+    description: 'Full access: every permission, always (see privileges.ts)',
     audience: 'staff',
-    permissions: ALL_PERMISSIONS.filter((p) => p !== 'integration.access'),
+    permissions: ALL_PERMISSIONS,
   },
   {
     key: 'sales_manager',
@@ -173,6 +173,3 @@ export const BUILT_IN_ROLES: readonly BuiltInRole[] = [
     permissions: ['orders.view', 'quotes.view', 'invoices.view', 'payments.view', 'credit.view'],
   },
 ];
-
-/** The role a self-registered customer user gets. */
-export const SELF_REGISTERED_ROLE = 'dealer_owner';

@@ -6,6 +6,7 @@ import { AppError } from '../../kernel/errors.js';
 import { outboundMessages } from '../notifications/index.js';
 import { verifySecondFactor } from './mfa.service.js';
 import { verifyPassword } from './passwords.js';
+import { revokeAccess } from './revocations.js';
 import { apiKeys, authSessions, userRoles, users } from './schema.js';
 import { revokeUserSessions } from './sessions.service.js';
 import { getUser, viewOf } from './users.service.js';
@@ -103,6 +104,7 @@ export async function eraseUser(tx: Tx, userId: string): Promise<void> {
     })
     .where(eq(users.id, userId));
   await revokeUserSessions(tx, userId, 'erased');
+  await revokeAccess(tx, [{ kind: 'user_blocked', subjectId: userId }]);
   // An erased account holds no roles: a custom role it held can then be deleted.
   if (tx.ctx.tenantId) await tx.db.delete(userRoles).where(eq(userRoles.userId, userId));
   await tx.db.update(authSessions).set({ ip: null, userAgent: null }).where(eq(authSessions.userId, userId));

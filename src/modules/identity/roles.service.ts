@@ -5,6 +5,8 @@ import { audit } from '../../kernel/audit/audit.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { BUILT_IN_ROLES, CUSTOMER_PERMISSIONS, isPermission } from './permissions.js';
+import { assertMayShapeRole, grantedBy } from './privileges.js';
+import { announceRoleChange } from './revocations.js';
 import { type RoleAudience, type RoleRow, roles, userRoles } from './schema.js';
 
 /** Gives the transaction's tenant its copies of the built-in roles (idempotent). */
@@ -25,6 +27,16 @@ export async function ensureBuiltInRoles(tx: Tx): Promise<void> {
       })),
     )
     .onConflictDoNothing({ target: [roles.tenantId, roles.key] });
+}
+
+/** What the API shows of a role: what it grants (super_admin: every permission), times as ISO text. */
+export function toRoleView(row: RoleRow) {
+  return {
+    ...row,
+    permissions: [...grantedBy(row)],
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
 }
 
 export async function listRoles(tx: Tx): Promise<RoleRow[]> {
@@ -48,6 +60,7 @@ export interface RoleInput {
 export async function createRole(tx: Tx, input: RoleInput): Promise<RoleRow> {
   const tenantId = requireTenant(tx);
   const permissions = checkedPermissions(input.permissions, input.audience);
+  assertMayShapeRole(tx.ctx.actor, input.audience, null, permissions);
   const [row] = await tx.db
     .insert(roles)
     .values({
@@ -64,7 +77,7 @@ export async function createRole(tx: Tx, input: RoleInput): Promise<RoleRow> {
   if (!row)
     throw new AppError('roles.key_taken', 409, `A role "${input.key}" already exists.`, { field: 'key' });
   await audit(tx, { action: 'role.created', entityType: 'role', entityId: row.id, after: row });
-  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(tenantId));
+  await announceRoleChange(tx, tenantId);
   return row;
 }
 
@@ -74,11 +87,15 @@ export interface RoleChanges {
   permissions?: string[] | undefined;
 }
 
-/** Built-in roles are editable copies: their name, description and permissions can change. */
+/**
+ * Built-in roles are editable copies: their name, description and permissions can change (super_admin's
+ * permissions excepted). Nobody edits a role they hold, nor one that grants more than they hold.
+ */
 export async function updateRole(tx: Tx, id: string, changes: RoleChanges): Promise<RoleRow> {
   const before = await getRole(tx, id);
   const permissions =
     changes.permissions === undefined ? undefined : checkedPermissions(changes.permissions, before.audience);
+  assertMayShapeRole(tx.ctx.actor, before.audience, before, permissions ?? null);
   const [after] = await tx.db
     .update(roles)
     .set({
@@ -90,7 +107,7 @@ export async function updateRole(tx: Tx, id: string, changes: RoleChanges): Prom
     .where(eq(roles.id, id))
     .returning();
   await audit(tx, { action: 'role.updated', entityType: 'role', entityId: id, before, after });
-  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(before.tenantId));
+  await announceRoleChange(tx, before.tenantId);
   return after!;
 }
 
@@ -98,11 +115,12 @@ export async function deleteRole(tx: Tx, id: string): Promise<void> {
   const role = await getRole(tx, id);
   if (role.builtIn)
     throw new AppError('roles.built_in', 409, 'Built-in roles can be edited but not deleted.');
+  assertMayShapeRole(tx.ctx.actor, role.audience, role, null);
   const [holder] = await tx.db.select().from(userRoles).where(eq(userRoles.roleId, id)).limit(1);
   if (holder) throw new AppError('roles.in_use', 409, 'Users still hold this role; take it from them first.');
   await tx.db.delete(roles).where(eq(roles.id, id));
   await audit(tx, { action: 'role.deleted', entityType: 'role', entityId: id, before: role });
-  tx.afterCommit(() => rolePermissionCacheOf(tx.ctx.runtime).invalidate(role.tenantId));
+  await announceRoleChange(tx, role.tenantId);
 }
 
 /** The roles with these keys, checked to exist and to suit users of `audience`. */
@@ -149,9 +167,21 @@ export async function roleKeysOf(tx: Tx, userIds: string[]): Promise<Map<string,
   return result;
 }
 
-/** The union of permissions of the given role rows. */
-export function permissionsOf(roleRows: Pick<RoleRow, 'permissions'>[]): Set<string> {
-  return new Set(roleRows.flatMap((role) => role.permissions));
+/** The role rows a user holds. */
+export async function rolesOfUser(tx: Tx, userId: string): Promise<RoleRow[]> {
+  if (!tx.ctx.tenantId) return [];
+  const rows = await tx.db
+    .select({ role: roles })
+    .from(userRoles)
+    .innerJoin(roles, and(eq(roles.tenantId, userRoles.tenantId), eq(roles.id, userRoles.roleId)))
+    .where(eq(userRoles.userId, userId))
+    .orderBy(asc(roles.key));
+  return rows.map((row) => row.role);
+}
+
+/** The union of permissions the given roles grant. */
+export function permissionsOf(roleRows: Pick<RoleRow, 'key' | 'permissions'>[]): Set<string> {
+  return new Set(roleRows.flatMap((role) => grantedBy(role)));
 }
 
 function checkedPermissions(permissions: string[], audience: RoleAudience): string[] {
@@ -185,8 +215,9 @@ export const ROLE_CACHE_TTL_MS = 5_000;
 
 /**
  * Every authenticated request turns its token's role keys into permissions. Roles change rarely, so
- * each process keeps each tenant's map for a few seconds; an edit in this process is seen at once,
- * in others within the TTL.
+ * each process keeps each tenant's map; an edit is announced to every process as it commits
+ * (revocations.ts), and the map is read again after a few seconds anyway, should an announcement
+ * be missed.
  */
 export class RolePermissionCache {
   private readonly byTenant = new Map<string, { expiresAt: number; map: Map<string, ReadonlySet<string>> }>();
@@ -215,13 +246,17 @@ export class RolePermissionCache {
     this.byTenant.delete(tenantId);
   }
 
+  invalidateAll(): void {
+    this.byTenant.clear();
+  }
+
   private async load(tenantId: string): Promise<Map<string, ReadonlySet<string>>> {
     const rows = await withTx(
       systemContext(this.runtime, tenantId),
       (tx) => tx.db.select({ key: roles.key, permissions: roles.permissions }).from(roles),
       { readOnly: true },
     );
-    const map = new Map(rows.map((row) => [row.key, new Set(row.permissions) as ReadonlySet<string>]));
+    const map = new Map(rows.map((row) => [row.key, new Set(grantedBy(row)) as ReadonlySet<string>]));
     this.byTenant.set(tenantId, { expiresAt: Date.now() + ROLE_CACHE_TTL_MS, map });
     return map;
   }

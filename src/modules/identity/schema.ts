@@ -214,3 +214,35 @@ export const apiKeys = pgTable(
   ],
 );
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export const REVOCATION_KINDS = ['session', 'user_blocked', 'user_unblocked', 'user_roles'] as const;
+export type RevocationKind = (typeof REVOCATION_KINDS)[number];
+
+/**
+ * Changes that access tokens already handed out must follow at once: a session ended, a user
+ * deactivated (or back), a user's roles replaced. Every process keeps the last token lifetime's worth
+ * in memory (revocations.ts), told of new rows as they commit; this table is what a process reads
+ * when it starts or reconnects. Rows older than a day are deleted.
+ */
+export const accessRevocations = pgTable(
+  'access_revocations',
+  {
+    tenantId: uuid('tenant_id'),
+    id: uuid('id').primaryKey(),
+    kind: text('kind', { enum: REVOCATION_KINDS }).notNull(),
+    /** The session (kind `session`) or the user. */
+    subjectId: uuid('subject_id').notNull(),
+    /** For `user_roles`: the role keys the user holds from now on. */
+    roles: text('roles').array(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check(
+      'access_revocations_kind_check',
+      sql`${t.kind} IN ('session', 'user_blocked', 'user_unblocked', 'user_roles')`,
+    ),
+    // Read across tenants by time when a process starts (see carsi_recent_access_revocations).
+    index('access_revocations_created_idx').on(t.createdAt),
+    tenantOrPlatformIsolation(),
+  ],
+);

@@ -5,6 +5,7 @@ import { audit } from '../../kernel/audit/audit.js';
 import type { Runtime } from '../../kernel/context.js';
 import { getCurrentTenantSettings } from '../tenancy/index.js';
 import { AccessTokens } from './access-tokens.js';
+import { revokeAccess } from './revocations.js';
 import { roleKeysOf } from './roles.service.js';
 import { type AuthSessionRow, authSessions, refreshTokens, type UserRow, users } from './schema.js';
 import { hashToken, randomToken } from './secrets.js';
@@ -145,7 +146,10 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
   return { ok: true, tokens: await issueTokens(tx, user, session) };
 }
 
-/** Ends one session; returns it (or undefined when unknown). */
+/**
+ * Ends one session; returns it (or undefined when unknown). Its access tokens are refused from the
+ * next request on, in every process.
+ */
 export async function revokeSession(
   tx: Tx,
   sessionId: string,
@@ -156,10 +160,14 @@ export async function revokeSession(
     .set({ revokedAt: new Date(), revokedReason: reason })
     .where(and(eq(authSessions.id, sessionId), isNull(authSessions.revokedAt)))
     .returning();
+  if (session) await revokeAccess(tx, [{ kind: 'session', subjectId: session.id }]);
   return session;
 }
 
-/** Ends every session of a user, except `keepSessionId` when given; returns how many ended. */
+/**
+ * Ends every session of a user, except `keepSessionId` when given; returns how many ended. Their
+ * access tokens are refused from the next request on, in every process.
+ */
 export async function revokeUserSessions(
   tx: Tx,
   userId: string,
@@ -177,6 +185,10 @@ export async function revokeUserSessions(
       ),
     )
     .returning({ id: authSessions.id });
+  await revokeAccess(
+    tx,
+    ended.map((session) => ({ kind: 'session' as const, subjectId: session.id })),
+  );
   return ended.length;
 }
 

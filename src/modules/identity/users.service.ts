@@ -5,6 +5,8 @@ import { audit } from '../../kernel/audit/audit.js';
 import { AppError } from '../../kernel/errors.js';
 import { emailKey } from './email.js';
 import { hashPassword, passwordProblem } from './passwords.js';
+import { assertMayAssign } from './privileges.js';
+import { revokeAccess } from './revocations.js';
 import { assignRoles, roleKeysOf, rolesByKeys } from './roles.service.js';
 import { type UserKind, type UserRow, type UserStatus, users } from './schema.js';
 
@@ -91,7 +93,10 @@ export interface NewUser {
   emailVerified?: boolean;
 }
 
-/** Creates a user with its roles; 409 when the email is taken in this tenant (or on the platform). */
+/**
+ * Creates a user with its roles, which must be roles the actor may give (privileges.ts); 409 when the
+ * email is taken in this tenant (or on the platform).
+ */
 export async function createUser(tx: Tx, input: NewUser): Promise<UserRow> {
   if (input.password !== undefined) {
     const problem = passwordProblem(input.password, input.email);
@@ -101,6 +106,7 @@ export async function createUser(tx: Tx, input: NewUser): Promise<UserRow> {
     input.kind === 'platform'
       ? []
       : await rolesByKeys(tx, input.roles ?? [], input.kind === 'staff' ? 'staff' : 'customer');
+  assertMayAssign(tx.ctx.actor, null, roleRows);
   const [row] = await tx.db
     .insert(users)
     .values({
@@ -206,6 +212,13 @@ export async function setUserStatus(
     .set({ status, updatedAt: new Date() })
     .where(eq(users.id, id))
     .returning();
+  // A deactivated user's tokens are refused at once everywhere; reactivation lifts that (its earlier
+  // sessions stay ended).
+  if (status === 'deactivated' || status === 'erased') {
+    await revokeAccess(tx, [{ kind: 'user_blocked', subjectId: id }]);
+  } else if (before.status === 'deactivated') {
+    await revokeAccess(tx, [{ kind: 'user_unblocked', subjectId: id }]);
+  }
   await audit(tx, {
     action,
     entityType: 'user',
@@ -221,7 +234,10 @@ export async function setUserRoles(tx: Tx, id: string, roleKeys: string[]): Prom
   if (user.kind === 'platform') throw new AppError('users.not_found', 404, 'No such user.');
   const before = (await roleKeysOf(tx, [id])).get(id) ?? [];
   const roleRows = await rolesByKeys(tx, roleKeys, user.kind === 'staff' ? 'staff' : 'customer');
+  assertMayAssign(tx.ctx.actor, id, roleRows);
   await assignRoles(tx, id, roleRows);
+  // Tokens the user holds name its old roles: from the next request they count with the new ones.
+  await revokeAccess(tx, [{ kind: 'user_roles', subjectId: id, roles: roleRows.map((r) => r.key) }]);
   await audit(tx, {
     action: 'user.roles_changed',
     entityType: 'user',

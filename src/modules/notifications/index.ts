@@ -1,3 +1,12 @@
 export { registerNotificationJobs } from './jobs.js';
+export { REDACTED } from './redaction.js';
 export { type OutboundMessageRow, outboundMessages } from './schema.js';
-export { type EmailMessage, listMessages, MESSAGE_QUEUED, markStored, queueEmail } from './service.js';
+export {
+  deliverableContent,
+  type EmailMessage,
+  listMessages,
+  MESSAGE_QUEUED,
+  type MessageSummary,
+  markStored,
+  queueEmail,
+} from './service.js';

@@ -18,9 +18,14 @@ export const outboundMessages = pgTable(
     recipient: text('recipient').notNull(),
     subject: text('subject').notNull(),
     body: text('body').notNull(),
-    /** Which message this is (`identity.verify_email`, …) and its variables, for templates and tests. */
+    /**
+     * Which message this is (`identity.verify_email`, …) and its variables. `body` and `data` are kept
+     * with the message's secrets (tokens in links, codes) blanked out when it is written.
+     */
     template: text('template').notNull(),
     data: jsonb('data').notNull().default({}),
+    /** The message as it must be delivered, secrets included, sealed (kernel/crypto/sealed.ts). */
+    sealed: text('sealed'),
     status: text('status', { enum: MESSAGE_STATUSES }).notNull().default('queued'),
     error: text('error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
