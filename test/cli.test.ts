@@ -1,11 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/db/embedded.js';
+import { clusterKey, ROOT_STATE_DIR, userCan } from '../src/db/embedded-placement.js';
 import { shippedMigrationCount } from '../src/db/migrate.js';
-import { runCli, startCli } from './cli.js';
+import { processExists, readPostmasterFile } from '../src/db/postmaster.js';
+import { copyProjectInto, runCli, startCli } from './cli.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 describe('carsi CLI', () => {
@@ -182,6 +193,57 @@ describe('carsi CLI', () => {
       }
     }
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'runs the embedded PostgreSQL as root from a directory the postgres user cannot enter',
+    async () => {
+      // A clone under /root looks like this: mode 700, binaries and data inside it.
+      const clone = mkdtempSync(path.join(tmpdir(), 'carsi-closed-'));
+      chmodSync(clone, 0o700);
+      const dataDir = path.join(clone, '.carsi');
+      let clusterHome: string | undefined;
+      cleanups.push(() => {
+        rmSync(clone, { recursive: true, force: true });
+        if (clusterHome) rmSync(clusterHome, { recursive: true, force: true });
+      });
+      copyProjectInto(clone);
+      const postgresUser = { name: 'postgres', uid: 0, gid: 0 };
+      const env = { CARSI_DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!' };
+
+      const migrated = await runCli(['migrate'], env, { cwd: clone });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      // The cluster lives where its user can reach it, and the project's data directory points there.
+      const link = path.join(dataDir, 'pg');
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      clusterHome = path.join(ROOT_STATE_DIR, 'clusters', clusterKey(dataDir));
+      expect(realpathSync(link)).toBe(path.join(clusterHome, 'pg'));
+      const owner = statSync(path.join(clusterHome, 'pg'));
+      postgresUser.uid = owner.uid;
+      postgresUser.gid = owner.gid;
+      expect(owner.uid).not.toBe(0);
+      expect(existsSync(path.join(clusterHome, 'pg', 'PG_VERSION'))).toBe(true);
+      // The test's premise: the system user cannot enter the clone, binaries included.
+      expect(userCan(postgresUser, ['-x', clone])).toBe(false);
+
+      const port = await findFreePort();
+      const server = await startCli(['serve'], { ...env, PORT: String(port) }, 'Çarşı is running', 60_000, {
+        cwd: clone,
+      });
+      let postgresPid: number | undefined;
+      try {
+        expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+        postgresPid = readPostmasterFile(link)?.pid;
+        expect(postgresPid).toBeGreaterThan(0);
+        // PostgreSQL runs the copy of the binaries, not the clone's.
+        expect(readlinkSync(`/proc/${postgresPid}/exe`)).toMatch(new RegExp(`^${ROOT_STATE_DIR}/binaries/`));
+        expect(statSync(`/proc/${postgresPid}`).uid).toBe(owner.uid);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+      expect(processExists(postgresPid!)).toBe(false);
+    },
+    120_000,
+  );
 
   it('starts two API processes and a worker on one empty database: migrations run once, all are ready', async () => {
     const database: TestDatabase = await createTestDatabase({ empty: true });
