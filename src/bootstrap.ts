@@ -15,12 +15,21 @@ export interface DatabaseHandle {
   migration: MigrationResult;
 }
 
-/** Connects to DATABASE_URL, or starts the embedded PostgreSQL; then applies pending migrations. */
-export async function prepareDatabase(config: Config, log: Logger): Promise<DatabaseHandle> {
+/**
+ * Connects to DATABASE_URL, or starts the embedded PostgreSQL; then applies pending migrations.
+ * `shareRunning`: one-off commands connect to an embedded cluster a running server holds.
+ */
+export async function prepareDatabase(
+  config: Config,
+  log: Logger,
+  options: { shareRunning?: boolean } = {},
+): Promise<DatabaseHandle> {
   let embedded: EmbeddedDatabase | null = null;
   if (!config.databaseUrl) {
     log.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedDatabase(config.dataDir, (line) => log.debug({ postgres: line }));
+    embedded = await startEmbeddedDatabase(config.dataDir, (line) => log.debug({ postgres: line }), options);
+    if (embedded.shared)
+      log.info({ port: embedded.port }, 'using the embedded PostgreSQL a running server holds');
   }
   const ownerUrl = config.databaseUrl ?? embedded!.url;
   try {

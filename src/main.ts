@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
+import { describeFailure } from './cli-failure.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { shippedMigrationCount } from './db/migrate.js';
@@ -149,7 +150,7 @@ async function main(argv: string[]): Promise<void> {
 async function withDatabase(task: (runtime: Runtime) => Promise<void>): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config);
-  const database = await prepareDatabase(config, log);
+  const database = await prepareDatabase(config, log, { shareRunning: true });
   try {
     const runtime = await createRuntime(config, database.ownerUrl, log, { supervise: false });
     try {
@@ -239,6 +240,6 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`carsi: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(`carsi: ${describeFailure(error)}\n`);
   process.exit(1);
 });

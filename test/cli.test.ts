@@ -173,6 +173,7 @@ describe('carsi CLI', () => {
     const seeded = await runCli(['seed', '--demo'], { CARSI_DATA_DIR: dataDir });
     expect(seeded.code, seeded.stderr).toBe(0);
 
+    let postgresPid: number | undefined;
     for (let start = 0; start < 2; start++) {
       const port = await findFreePort();
       const server = await startCli(
@@ -188,11 +189,40 @@ describe('carsi CLI', () => {
         expect(response.status).toBe(200);
         expect(await response.json()).toMatchObject({ slug: 'demo-bayi', name: 'Demo Bayi Kırtasiye' });
         expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
+        postgresPid = readPostmasterFile(path.join(dataDir, 'pg'))?.pid;
+        expect(postgresPid).toBeGreaterThan(0);
+        if (start === 0) await besideTheServer(port);
       } finally {
         expect(await server.stop()).toBe(0);
       }
+      // SIGTERM stopped the embedded database with the server.
+      expect(processExists(postgresPid!)).toBe(false);
+      expect(readPostmasterFile(path.join(dataDir, 'pg'))).toBeUndefined();
     }
-  });
+
+    /** One-off commands use the cluster the server holds; a second server is refused, saying why. */
+    async function besideTheServer(port: number) {
+      const migrated = await runCli(['migrate'], { CARSI_DATA_DIR: dataDir });
+      expect(migrated.code, migrated.stderr).toBe(0);
+      const password = 'Kirmizi-Kalem-2024';
+      const created = await runCli(
+        ['user', 'create', '--email', 'yanindaki@ornek.com', '--password', password],
+        { CARSI_DATA_DIR: dataDir },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const login = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'yanindaki@ornek.com', password }),
+      });
+      expect(login.status).toBe(200);
+      const second = await runCli(['serve'], { CARSI_DATA_DIR: dataDir, PORT: String(await findFreePort()) });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain('is already running (PostgreSQL process');
+      expect(second.stderr).toContain('set DATABASE_URL');
+      expect(second.stderr).not.toContain('undefined');
+    }
+  }, 120_000);
 
   it.skipIf(process.getuid?.() !== 0)(
     'runs the embedded PostgreSQL as root from a directory the postgres user cannot enter',
