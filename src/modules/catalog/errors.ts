@@ -1,6 +1,107 @@
 import { type Tx, withTx } from '../../db/tx.js';
 import type { RequestContext } from '../../kernel/context.js';
+import { defineErrors } from '../../kernel/error-registry.js';
 import { AppError, type FieldProblem } from '../../kernel/errors.js';
+
+/** Every code the catalog answers; the helpers below take only these. */
+export const catalogErrors = defineErrors('Catalog', {
+  'catalog.invalid_barcode': {
+    status: 400,
+    meaning: 'A barcode is not a valid EAN-13 (its check digit is wrong); `errors` names each.',
+  },
+  'catalog.invalid_currency': {
+    status: 400,
+    meaning: 'A price currency is not an ISO 4217 code; `errors` names each.',
+  },
+  'catalog.invalid_attribute_value': {
+    status: 400,
+    meaning:
+      "Attribute values that are unknown, not of the product's categories, given twice, or of the wrong type; `errors` names each.",
+  },
+  'catalog.missing_required_attributes': {
+    status: 400,
+    meaning: 'An active product lacks attributes its categories require (drafts may be incomplete).',
+  },
+  'catalog.invalid_reference': {
+    status: 400,
+    meaning:
+      'The body names a brand, category, attribute, parent or variant that does not exist in the tenant.',
+  },
+  'catalog.invalid_image': {
+    status: 400,
+    meaning: 'The file given as a product image is not a ready, public image upload of this tenant.',
+  },
+  'catalog.invalid_image_order': {
+    status: 400,
+    meaning: "A new image order must name each of the product's images exactly once.",
+  },
+  'catalog.name_required': {
+    status: 400,
+    meaning: 'A translation into a new locale needs a name.',
+  },
+  'catalog.last_locale': {
+    status: 400,
+    meaning: 'The last locale of a product or category cannot be removed.',
+  },
+  'catalog.options_not_allowed': {
+    status: [400, 409],
+    meaning:
+      'Only enum attributes have options: 400 when creating another type with options, 409 when adding an option to one.',
+  },
+  'catalog.product_not_found': {
+    status: 404,
+    meaning: 'No such product in the tenant: unknown, deleted, or not shown to this caller (not active).',
+  },
+  'catalog.variant_not_found': { status: 404, meaning: 'No such variant of the product.' },
+  'catalog.image_not_found': { status: 404, meaning: 'No such image of the product.' },
+  'catalog.category_not_found': { status: 404, meaning: 'No such category in the tenant.' },
+  'catalog.brand_not_found': { status: 404, meaning: 'No such brand in the tenant.' },
+  'catalog.attribute_not_found': { status: 404, meaning: 'No such attribute in the tenant.' },
+  'catalog.attribute_option_not_found': { status: 404, meaning: 'No such option of the attribute.' },
+  'catalog.import_not_found': { status: 404, meaning: 'No such CSV import in the tenant.' },
+  'catalog.slug_taken': {
+    status: 409,
+    meaning: 'Another product, category or brand uses this slug (in this locale); `field` names it.',
+  },
+  'catalog.sku_taken': {
+    status: 409,
+    meaning: 'A SKU is used by another variant, or given twice in the request; `field` names it.',
+  },
+  'catalog.external_id_taken': {
+    status: 409,
+    meaning: 'Another product, category or brand has this external id (`field` is `externalId`).',
+  },
+  'catalog.code_taken': {
+    status: 409,
+    meaning: 'Another attribute, or another option of the attribute, has this code; `field` names it.',
+  },
+  'catalog.category_cycle': {
+    status: 409,
+    meaning: 'A category cannot be moved under itself or one of its descendants.',
+  },
+  'catalog.category_has_children': {
+    status: 409,
+    meaning: 'A category with subcategories cannot be deleted: move or delete them first.',
+  },
+  'catalog.last_variant': {
+    status: 409,
+    meaning: "A product's last variant cannot be deleted: delete the product, or add another variant first.",
+  },
+  'catalog.too_many_images': {
+    status: 409,
+    meaning: 'The product already has the most images it may have (100): delete one first.',
+  },
+  'catalog.not_an_import_file': {
+    status: 409,
+    meaning: 'The file to import was not uploaded with the purpose `import`, or is not ready to be read yet.',
+  },
+  'catalog.concurrent_change': {
+    status: 409,
+    meaning: 'Another request changed the same data at the same moment: try again.',
+  },
+});
+
+type CatalogCode = keyof typeof catalogErrors.codes;
 
 export type CatalogEntity =
   | 'product'
@@ -11,7 +112,7 @@ export type CatalogEntity =
   | 'attribute_option'
   | 'product_image';
 
-const NOT_FOUND_CODES: Record<CatalogEntity, string> = {
+const NOT_FOUND_CODES: Record<CatalogEntity, CatalogCode> = {
   product: 'catalog.product_not_found',
   variant: 'catalog.variant_not_found',
   category: 'catalog.category_not_found',
@@ -27,23 +128,27 @@ export function notFound(entity: CatalogEntity): AppError {
 }
 
 /** 400 listing each bad field of the body under one code. */
-export function invalidFields(code: string, detail: string, errors: Omit<FieldProblem, 'in'>[]): AppError {
+export function invalidFields(
+  code: CatalogCode,
+  detail: string,
+  errors: Omit<FieldProblem, 'in'>[],
+): AppError {
   return new AppError(code, 400, detail, { errors: errors.map((e) => ({ in: 'body', ...e })) });
 }
 
 /** 400 for one bad field of the body. */
-export function invalidField(code: string, field: string, message: string): AppError {
+export function invalidField(code: CatalogCode, field: string, message: string): AppError {
   return invalidFields(code, `${field}: ${message}`, [{ field, message }]);
 }
 
 /** 409 for a value that must be unique and is already used; `field` says which part of the body. */
-export function taken(code: string, field: string, detail: string): AppError {
+export function taken(code: CatalogCode, field: string, detail: string): AppError {
   return new AppError(code, 409, detail, { field });
 }
 
 // Unique indexes whose violation a pre-check should have caught; when two requests race past the
 // check, the database decides and the loser gets the same 409 as if it had come second.
-const UNIQUE_VIOLATIONS: Record<string, { code: string; field: string; detail: string }> = {
+const UNIQUE_VIOLATIONS: Record<string, { code: CatalogCode; field: string; detail: string }> = {
   product_translations_slug_key: {
     code: 'catalog.slug_taken',
     field: 'slug',
