@@ -37,6 +37,11 @@ export interface TestAppOptions {
   workersRunning?: (() => boolean) | null;
   supervise?: boolean;
   maintenanceIntervalSeconds?: number;
+  /**
+   * Another app's database instead of a new one: two apps on one database behave as two API
+   * processes of one deployment. The database is then left for its first app to drop.
+   */
+  sharing?: TestApp;
 }
 
 export function testConfig(database: TestDatabase, env: Record<string, string> = {}): Config {
@@ -59,7 +64,7 @@ export function testConfig(database: TestDatabase, env: Record<string, string> =
 
 /** The whole app on a database of its own; call `close()` in afterAll. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+  const database = options.sharing?.database ?? (await createTestDatabase());
   const config = testConfig(database, options.env);
   const log = createLogger(config);
   const runtime = await createRuntime(config, database.ownerUrl, log, {
@@ -69,7 +74,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       : {}),
     ...(options.jobs ? { registerExtraJobs: options.jobs } : {}),
   });
-  await ensureDefaultTenant(runtime);
+  if (!options.sharing) await ensureDefaultTenant(runtime);
   const redis: Redis | null = connectRedis(config, log);
   const metrics = createMetrics(runtime.db);
   const app = await buildApp({
@@ -100,7 +105,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
       await app.close();
       await closeRuntime(runtime, 2_000);
       await redis?.quit().catch(() => {});
-      await database.drop();
+      if (!options.sharing) await database.drop();
       rmSync(config.dataDir, { recursive: true, force: true });
     },
   };

@@ -44,7 +44,11 @@ export class Broadcast {
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly runtime: Pick<Runtime, 'config' | 'db' | 'log'>) {}
+  constructor(
+    private readonly runtime: Pick<Runtime, 'config' | 'db' | 'log'>,
+    /** Whether to hear PostgreSQL's notifications (tests turn it off to hear only Redis). */
+    private readonly options: { listenOnPostgres: boolean } = { listenOnPostgres: true },
+  ) {}
 
   subscribe(topic: string, handler: Handler): void {
     const list = this.handlers.get(topic);
@@ -91,7 +95,8 @@ export class Broadcast {
         );
       });
     }
-    await this.listen();
+    if (this.options.listenOnPostgres) await this.listen();
+    else await this.resync();
   }
 
   async stop(): Promise<void> {
