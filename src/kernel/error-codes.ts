@@ -59,13 +59,13 @@ export const requestErrors = defineErrors('Requests', {
     status: 415,
     meaning: 'The route does not take this `Content-Type`: JSON routes take `application/json`.',
   },
-  'request.headers_too_large': {
-    status: 431,
-    meaning: 'The request line and headers together are larger than 16 KiB; the connection is closed.',
-  },
   'request.rate_limited': {
     status: 429,
     meaning: 'Too many requests from this user, API key or address: wait `Retry-After` seconds.',
+  },
+  'request.headers_too_large': {
+    status: 431,
+    meaning: 'The request line and headers together are larger than 16 KiB; the connection is closed.',
   },
   internal: {
     status: 500,

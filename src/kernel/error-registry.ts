@@ -37,7 +37,9 @@ export function defineErrors<const T extends Specs>(title: string, codes: T): Er
     title,
     codes,
     error(code, ...args) {
-      const spec = codes[code] as ErrorSpec;
+      const spec = codes[code] as ErrorSpec | undefined;
+      // Only a cast gets here with another code; answering it would answer an undocumented code.
+      if (!spec) throw new Error(`${code} is not declared in the error group "${title}"`);
       if (typeof spec.status === 'number') {
         const [detail, extra] = args as [string, Extra?];
         return new AppError(code, spec.status, detail, extra);
