@@ -8,7 +8,10 @@ export interface Config {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   host: string;
+  /** Where clients reach the server (links in emails, cookies' Secure flag); http://localhost:PORT unset. */
   publicUrl: string;
+  /** Whether PUBLIC_URL was set: only then does the API document name the server's address. */
+  publicUrlGiven: boolean;
   /** Owner connection (runs migrations). Unset: an embedded PostgreSQL is started. */
   databaseUrl: string | undefined;
   /** Connection the server's queries use: a role without BYPASSRLS. Derived from databaseUrl when unset. */
@@ -84,7 +87,8 @@ export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = read.oneOf('NODE_ENV', NODE_ENVS, 'development');
   const port = read.integer('PORT', 3000, 0, 65535);
   const host = read.string('HOST', '0.0.0.0');
-  const publicUrl = read.url('PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const givenPublicUrl = read.url('PUBLIC_URL', ['http:', 'https:']);
+  const publicUrl = givenPublicUrl ?? `http://localhost:${port}`;
   const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
   const databaseAppUrl = read.url('DATABASE_APP_URL', ['postgres:', 'postgresql:']);
   const databaseReplicaUrl = read.url('DATABASE_REPLICA_URL', ['postgres:', 'postgresql:']);
@@ -142,6 +146,7 @@ export function loadConfig(env: Env = process.env): Config {
     port,
     host,
     publicUrl: publicUrl.replace(/\/$/, ''),
+    publicUrlGiven: givenPublicUrl !== undefined,
     databaseUrl,
     databaseAppUrl,
     databaseReplicaUrl,

@@ -2,12 +2,40 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.js';
+import { completeDocument, type DocumentScope, type OpenApiDocument } from './openapi-document.js';
 
 export const API_VERSION = '0.1.0';
 
+/**
+ * The document's server: PUBLIC_URL when set. Otherwise `/`, relative to wherever the document was
+ * read from, so "Try it out" and generated clients work on any host the server is reached by (a
+ * guessed http://localhost:PORT is wrong for everyone but the machine itself).
+ */
+export function documentServer(config: Config): { url: string; description: string } {
+  return config.publicUrlGiven
+    ? { url: config.publicUrl, description: 'PUBLIC_URL' }
+    : { url: '/', description: 'The host this document was read from' };
+}
+
 /** OpenAPI 3.1 built from the route schemas; must be registered before the routes it describes. */
-export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+export async function registerOpenApi(
+  app: FastifyInstance,
+  config: Config,
+  scope: DocumentScope,
+): Promise<void> {
   await app.register(swagger, {
+    // Route paths are the server's own, whatever path PUBLIC_URL has.
+    stripBasePath: false,
+    // Shared schemas keep their $id as their component name (`Problem`, not `def-0`): generated
+    // clients name their types after it.
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json['$id'] === 'string' ? json['$id'] : `def-${i}`,
+    },
+    transformObject: (documents) =>
+      'openapiObject' in documents
+        ? completeDocument(documents.openapiObject as OpenApiDocument, scope)
+        : documents.swaggerObject,
     openapi: {
       openapi: '3.1.0',
       info: {
@@ -16,8 +44,9 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
         description:
           'Commerce backend for B2B and B2C merchants. Errors are RFC 9457 problem documents with a stable `code`. ' +
           'The tenant comes from the credentials, else the `X-Tenant` header (slug), else the default tenant.',
+        license: { name: 'MIT', identifier: 'MIT' },
       },
-      servers: [{ url: config.publicUrl }],
+      servers: [documentServer(config)],
       components: {
         securitySchemes: {
           bearer: {

@@ -23,25 +23,42 @@ export const ProblemSchema = Type.Object(
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request (every bad field is listed in `errors`)',
-  401: 'Not authenticated',
-  403: 'Not allowed (or the tenant is suspended)',
+  401: 'Not authenticated, or the credentials sent were refused (a bad token or API key is refused on every route, public ones too)',
+  403: 'Not allowed: a permission is missing, the tenant is suspended, or a cookie session did not echo its CSRF token',
   404: 'Not found',
+  408: 'The request did not arrive in time',
   409: 'Conflict with the current state',
   413: 'Body too large',
+  414: 'A path parameter is too long',
   415: 'Unsupported content type',
   429: 'Rate limited; see `Retry-After`',
+  431: 'Request line and headers too large',
   500: 'Unexpected error; only the request id is given',
   503: 'Not ready',
 };
 
-/** Problem responses a route documents: the given statuses plus those any route can answer. */
+/** How a problem status is described when the route gives no description of its own. */
+export function problemDescription(status: number): string {
+  return PROBLEM_DESCRIPTIONS[status] ?? 'Problem';
+}
+
+/**
+ * What every API route can answer whatever it does: bad input; credentials refused (any route, a
+ * public one too, refuses a bad token or key); a suspended tenant, a missing permission or a cookie
+ * session without its CSRF token; the rate limit; an unexpected failure. Statuses that follow from a
+ * route's shape (its method, path parameters, tenant scope) are added by the document itself (see
+ * openapi-document.ts), so a route cannot forget them.
+ */
+export const API_PROBLEM_STATUSES: readonly number[] = [400, 401, 403, 429, 500];
+
+/** Problem responses a route documents: the given statuses plus those every API route can answer. */
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
-  const all = [...new Set([400, 429, 500, ...statuses])].sort();
+  const all = [...new Set([...API_PROBLEM_STATUSES, ...statuses])].sort();
   return Object.fromEntries(
     all.map((status) => [
       status,
       Type.Unsafe({
-        description: PROBLEM_DESCRIPTIONS[status] ?? 'Problem',
+        description: problemDescription(status),
         content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
       }),
     ]),

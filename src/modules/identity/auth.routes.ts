@@ -67,9 +67,13 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       config: strict,
       schema: {
         tags,
+        operationId: platform ? 'platform.auth.login' : 'auth.login',
         summary: 'Sign in with email and password',
         description:
-          'Token mode returns an access and a refresh token. `?mode=cookie` sets httpOnly cookies and a CSRF cookie instead. With two-factor authentication on, answers `{mfaRequired, mfaToken}`: finish at POST /auth/mfa.',
+          'Anyone may call it; rate limited per client address (RATE_LIMIT_AUTH_PER_MIN). Token mode ' +
+          'returns an access and a refresh token. `?mode=cookie` sets httpOnly cookies and a CSRF cookie ' +
+          'instead. With two-factor authentication on, answers `{mfaRequired, mfaToken}`: finish at POST ' +
+          '/auth/mfa. Under /platform, platform administrators sign in, bound to no tenant.',
         headers: TenantHeaders,
         querystring: ModeQuery,
         body: Type.Object(
@@ -96,7 +100,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       config: strict,
       schema: {
         tags,
+        operationId: platform ? 'platform.auth.mfa.verify' : 'auth.mfa.verify',
         summary: 'Second step of a sign-in: a TOTP code or a recovery code',
+        description:
+          'Anyone holding the `mfaToken` a sign-in answered; rate limited per client address. A recovery ' +
+          'code works once. Answers as the sign-in does: tokens, or cookies with `?mode=cookie`.',
         headers: TenantHeaders,
         querystring: ModeQuery,
         body: Type.Object(
@@ -124,9 +132,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       },
       schema: {
         tags,
+        operationId: platform ? 'platform.auth.refresh' : 'auth.refresh',
         summary: 'Exchange a refresh token for new tokens (the old one stops working)',
         description:
-          'Presenting a refresh token that was already used revokes its whole session. In cookie mode the refresh cookie is used and X-CSRF-Token is required.',
+          'Anyone holding a refresh token, in the body or the refresh cookie. Presenting a refresh token ' +
+          'that was already used revokes its whole session. In cookie mode the refresh cookie is used and ' +
+          'X-CSRF-Token is required.',
         headers: TenantHeaders,
         body: Type.Optional(
           Type.Object({ refreshToken: Type.Optional(Token) }, { additionalProperties: false }),
@@ -162,7 +173,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       preValidation: requireUser(),
       schema: {
         tags,
+        operationId: platform ? 'platform.auth.logout' : 'auth.logout',
         summary: 'End the current session',
+        description:
+          'Needs a signed-in user (an access token or the session cookie; not an API key). The session’s ' +
+          'refresh token stops working and the session cookies are cleared.',
         security: [{ bearer: [] }],
         response: { 204: Type.Null(), ...problemResponses(401) },
       },
@@ -180,7 +195,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       preValidation: requireUser(),
       schema: {
         tags,
+        operationId: platform ? 'platform.auth.logoutAll' : 'auth.logoutAll',
         summary: 'End every session of the signed-in user',
+        description:
+          'Needs a signed-in user (not an API key). Every session’s refresh token stops working, this ' +
+          'one’s too; answers how many sessions ended.',
         security: [{ bearer: [] }],
         response: { 200: Type.Object({ sessionsEnded: Type.Integer() }), ...problemResponses(401) },
       },
@@ -200,9 +219,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
         config: strict,
         schema: {
           tags,
+          operationId: 'auth.register',
           summary: 'Customer self-sign-up',
           description:
-            'Creates a customer user. By default it can sign in at once; the tenant may require email verification and/or staff approval first. A verification email is always sent.',
+            'Anyone may call it; rate limited per client address. Creates a customer user. By default it ' +
+            'can sign in at once; the tenant may require email verification and/or staff approval first. A ' +
+            'verification email is always sent.',
           headers: TenantHeaders,
           body: Type.Object(
             {
@@ -229,8 +251,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
         config: strict,
         schema: {
           tags,
+          operationId: 'auth.forgotPassword',
           summary: 'Email a password reset link',
-          description: 'Always 202, whether or not the account exists.',
+          description:
+            'Anyone may call it; rate limited per client address. Always 202, whether or not the account ' +
+            'exists, so it tells no one who has an account.',
           headers: TenantHeaders,
           body: Type.Object({ email: Type.String({ maxLength: 254 }) }, { additionalProperties: false }),
           response: { 202: Accepted, ...problemResponses() },
@@ -248,7 +273,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
         config: strict,
         schema: {
           tags,
+          operationId: 'auth.resetPassword',
           summary: 'Set a new password with the emailed token; ends every session',
+          description:
+            'Anyone holding the emailed token; rate limited per client address. Every session of the user ' +
+            'ends. A token that is invalid, used or expired is 400 `auth.invalid_token`.',
           headers: TenantHeaders,
           body: Type.Object({ token: Token, password: NewPassword }, { additionalProperties: false }),
           response: { 204: Type.Null(), ...problemResponses() },
@@ -265,7 +294,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
       {
         schema: {
           tags,
+          operationId: 'auth.verifyEmail',
           summary: 'Confirm an email address with the emailed token',
+          description:
+            'Anyone holding the emailed token. A token that is invalid, used or expired is 400 ' +
+            '`auth.invalid_token`.',
           headers: TenantHeaders,
           body: Type.Object({ token: Token }, { additionalProperties: false }),
           response: { 204: Type.Null(), ...problemResponses() },
@@ -283,8 +316,11 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
         config: strict,
         schema: {
           tags,
+          operationId: 'auth.resendVerification',
           summary: 'Send a new verification link',
-          description: 'Always 202, whether or not the account exists.',
+          description:
+            'Anyone may call it; rate limited per client address. Always 202, whether or not the account ' +
+            'exists.',
           headers: TenantHeaders,
           body: Type.Object({ email: Type.String({ maxLength: 254 }) }, { additionalProperties: false }),
           response: { 202: Accepted, ...problemResponses() },

@@ -48,7 +48,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.get',
         summary: 'The signed-in user, with roles and current permissions',
+        description:
+          'Needs a signed-in user of any kind (API keys have no “me”). `permissions` is what the user’s ' +
+          'roles allow now: clients decide from it what to show.',
         security,
         response: { 200: Me, ...problemResponses(401) },
       },
@@ -62,7 +66,9 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.update',
         summary: 'Change name, locale or phone',
+        description: 'Needs a signed-in user. Send at least one field; null clears the locale or the phone.',
         security,
         body: Type.Object(
           {
@@ -83,7 +89,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.password.change',
         summary: 'Change the password (needs the current one); ends every other session',
+        description:
+          'Needs a signed-in user. A wrong current password is 403 `auth.wrong_password`; the same ' +
+          'password again is 400 `auth.same_password`. Answers how many other sessions ended.',
         security,
         body: Type.Object(
           { currentPassword: Password, newPassword: NewPassword },
@@ -104,7 +114,10 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.sessions.list',
         summary: 'Signed-in devices that can still refresh',
+        description:
+          'Needs a signed-in user. One entry per session of the user whose refresh token still works.',
         security,
         response: { 200: Type.Object({ items: Type.Array(Session) }), ...problemResponses(401) },
       },
@@ -117,7 +130,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.sessions.delete',
         summary: 'End one of the signed-in devices',
+        description:
+          'Needs a signed-in user; only their own sessions (any other is 404 `sessions.not_found`). That ' +
+          'device can no longer refresh its tokens.',
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses(401, 404) },
@@ -134,7 +151,12 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.mfa.setup',
         summary: 'Start setting up an authenticator app',
+        description:
+          'Needs a signed-in user. Answers a new secret and an `otpauth://` URL to show as a QR code; ' +
+          'nothing changes until POST /me/2fa/enable confirms a code. 409 `auth.mfa_already_enabled` when ' +
+          'it is on already.',
         security,
         response: {
           200: Type.Object({ secret: Type.String(), otpauthUrl: Type.String() }),
@@ -150,7 +172,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.mfa.enable',
         summary: 'Turn two-factor authentication on with a first code; returns 10 recovery codes, shown once',
+        description:
+          'Needs a signed-in user who started with POST /me/2fa/setup (else 409 `auth.mfa_not_set_up`). A ' +
+          'wrong code is 400 `auth.invalid_mfa_code`. The recovery codes are in this answer only.',
         security,
         body: Type.Object({ code: Type.String({ pattern: '^\\d{6}$' }) }, { additionalProperties: false }),
         response: {
@@ -171,7 +197,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.mfa.disable',
         summary: 'Turn two-factor authentication off, confirmed by a code or the password',
+        description:
+          'Needs a signed-in user, confirmed by a code or the password (a wrong one is 403 ' +
+          '`auth.confirmation_failed`). 409 `auth.mfa_not_enabled` when it is off.',
         security,
         body: Type.Object(
           { code: Type.Optional(Type.String({ maxLength: 20 })), password: Type.Optional(Password) },
@@ -193,7 +223,11 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.data.export',
         summary: 'Everything held about me (KVKK / GDPR access)',
+        description:
+          'Needs a signed-in user. One JSON document: the account, its sessions, the API keys it created, ' +
+          'the messages sent to it and the audit entries about it or by it.',
         security,
         response: { 200: Type.Object({}, { additionalProperties: true }), ...problemResponses(401) },
       },
@@ -206,7 +240,13 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'me.erase',
         summary: 'Erase my personal data (KVKK / GDPR); needs the password, and the 2FA code when on',
+        description:
+          'Needs a signed-in user, the password and, with two-factor authentication on, a code (else 403 ' +
+          '`auth.confirmation_failed`). Personal data is removed; the account stays as a pseudonymous ' +
+          'record for what the law requires to be kept (invoices, orders, the audit trail). Every session ' +
+          'ends.',
         security,
         body: Type.Object(
           { password: Password, code: Type.Optional(Type.String({ maxLength: 20 })) },

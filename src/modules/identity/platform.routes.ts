@@ -45,7 +45,9 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'platform.tenants.list',
         summary: 'All tenants, newest first',
+        description: 'Only platform administrators (users bound to no tenant). Pages follow `nextCursor`.',
         security,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: pageOf(Tenant), ...problemResponses(401, 403) },
@@ -70,7 +72,9 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'platform.tenants.get',
         summary: 'One tenant',
+        description: 'Only platform administrators.',
         security,
         params: IdParams,
         response: { 200: Tenant, ...problemResponses(401, 403, 404) },
@@ -85,7 +89,11 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'platform.tenants.create',
         summary: 'Create a tenant, with its copies of the built-in roles',
+        description:
+          'Only platform administrators. A slug already taken is 409. The tenant’s staff may then edit its ' +
+          'copies of the built-in roles.',
         security,
         body: Type.Object(
           {
@@ -114,9 +122,11 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags,
+        operationId: 'platform.tenants.update',
         summary: 'Rename, suspend or reactivate a tenant, change its plan or settings',
         description:
-          'A suspended tenant’s requests are answered 403 tenant.suspended (within 5 seconds in every process).',
+          'Only platform administrators. A suspended tenant’s requests are answered 403 tenant.suspended ' +
+          '(within 5 seconds in every process).',
         security,
         params: IdParams,
         body: Type.Object(

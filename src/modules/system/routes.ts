@@ -27,7 +27,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
       config: probe,
       schema: {
         tags: ['system'],
+        operationId: 'health.get',
         summary: 'Liveness: the process is up',
+        description:
+          'Open to everyone and never rate limited: for liveness probes. 200 as long as the process ' +
+          'answers HTTP.',
         response: { 200: Type.Object({ status: Type.Literal('ok') }) },
       },
     },
@@ -40,7 +44,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
       config: probe,
       schema: {
         tags: ['system'],
+        operationId: 'readiness.get',
         summary: 'Readiness: database reachable, migrations current, job workers running',
+        description:
+          'Open to everyone and never rate limited: for load balancers. 503, with the same report, while ' +
+          'the database is unreachable, migrations are pending or this process’s job workers are stopped.',
         response: { 200: Readiness, 503: Readiness },
       },
     },
@@ -57,7 +65,11 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
       config: probe,
       schema: {
         tags: ['system'],
+        operationId: 'metrics.get',
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          'Open to everyone and never rate limited: keep it off the public network. Request durations by ' +
+          'route, database pool use, job queue depth and job failures.',
         produces: ['text/plain'],
         response: { 200: Type.String() },
       },

@@ -17,8 +17,11 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['tenancy'],
+        operationId: 'tenant.get',
         summary: 'The current tenant’s public profile',
-        description: 'The tenant is taken from the credentials, else `X-Tenant`, else the default tenant.',
+        description:
+          'Open to everyone, signed in or not. The tenant is taken from the credentials, else `X-Tenant`, ' +
+          'else the default tenant: a storefront reads its name, currency and locale here.',
         headers: TenantHeaders,
         response: { 200: TenantProfile, ...problemResponses(404, 403) },
       },
@@ -32,7 +35,11 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('settings.manage'),
       schema: {
         tags: ['tenancy'],
+        operationId: 'tenant.settings.get',
         summary: 'The tenant’s settings (sign-up rules, catalog visibility, locale, currency)',
+        description:
+          'Needs settings.manage. `rateLimits` shows the request limits the platform set for the tenant ' +
+          '(empty when the defaults apply).',
         security,
         response: { 200: TenantSettingsView, ...problemResponses(401, 403) },
       },
@@ -46,8 +53,10 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('settings.manage'),
       schema: {
         tags: ['tenancy'],
+        operationId: 'tenant.settings.update',
         summary: 'Change the tenant’s settings; nested objects are merged, a key set to null is removed',
-        description: 'Request limits are set by the platform (`PATCH /platform/tenants/:id`).',
+        description:
+          'Needs settings.manage. Request limits are set by the platform (`PATCH /platform/tenants/{id}`).',
         security,
         body: TenantSettingsChanges,
         response: { 200: TenantSettingsView, ...problemResponses(400, 401, 403) },
