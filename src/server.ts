@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { shippedMigrationCount } from './db/migrate.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
+import { watchParent } from './parent-watch.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
 import { seedDemoData } from './seed.js';
 
@@ -79,6 +80,8 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
+  // `npm start` signalled: npm's shell dies and leaves this process behind, so it stops itself.
+  watchParent(() => void shutdown('parent process exited'));
 }
 
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {

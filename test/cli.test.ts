@@ -3,6 +3,7 @@ import {
   existsSync,
   lstatSync,
   mkdtempSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   rmSync,
@@ -18,6 +19,13 @@ import { shippedMigrationCount } from '../src/db/migrate.js';
 import { processExists, readPostmasterFile } from '../src/db/postmaster.js';
 import { copyProjectInto, runCli, startCli } from './cli.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { waitFor } from './wait.js';
+
+/** The parent process id of `pid`, from /proc (field 4 of stat, after the parenthesised name). */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
 
 describe('carsi CLI', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -271,6 +279,34 @@ describe('carsi CLI', () => {
         expect(await server.stop()).toBe(0);
       }
       expect(processExists(postgresPid!)).toBe(false);
+    },
+    120_000,
+  );
+
+  it.skipIf(process.platform !== 'linux')(
+    'stops the server and its embedded database when the npm running it is sent SIGTERM',
+    async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-npm-'));
+      cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      const port = await findFreePort();
+      const npm = await startCli(
+        ['serve'],
+        { CARSI_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+        'Çarşı is running',
+        90_000,
+        { command: ['npm', 'run', '--silent', 'carsi', '--'] },
+      );
+      const postgres = readPostmasterFile(path.join(dataDir, 'pg'))!;
+      const server = parentOf(postgres.pid);
+      // The case at hand: npm signals the shell it runs the command in, not the server below it.
+      expect(parentOf(server)).not.toBe(npm.child.pid);
+      expect(parentOf(parentOf(server))).toBe(npm.child.pid);
+      await npm.stop();
+      await waitFor(() => (processExists(server) || processExists(postgres.pid) ? undefined : true), 40_000);
+      expect(npm.output()).toContain('"signal":"parent process exited"');
+      expect(npm.output()).toContain('"msg":"stopped"');
+      expect(readPostmasterFile(path.join(dataDir, 'pg'))).toBeUndefined();
+      await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
     },
     120_000,
   );

@@ -20,6 +20,13 @@ export function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessE
 export interface CliOptions {
   /** Directory to run in (a copy of the project, say); default this process's. */
   cwd?: string;
+  /** What runs `carsi` (e.g. ['npm', 'run', 'carsi', '--']); default node with tsx on src/main.ts. */
+  command?: string[];
+}
+
+function commandOf(options: CliOptions, args: string[]): [string, string[]] {
+  const [file, ...prefix] = options.command ?? [process.execPath, ...ENTRY];
+  return [file!, [...prefix, ...args]];
 }
 
 /** Runs `carsi <args>` to completion. */
@@ -29,7 +36,7 @@ export function runCli(
   options: CliOptions = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...ENTRY, ...args], {
+    const child = spawn(...commandOf(options, args), {
       env: cliEnv(env),
       stdio: ['ignore', 'pipe', 'pipe'],
       ...(options.cwd ? { cwd: options.cwd } : {}),
@@ -58,7 +65,7 @@ export async function startCli(
   timeoutMs = 60_000,
   options: CliOptions = {},
 ): Promise<RunningCli> {
-  const child = spawn(process.execPath, [...ENTRY, ...args], {
+  const child = spawn(...commandOf(options, args), {
     env: cliEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd ? { cwd: options.cwd } : {}),
