@@ -2,12 +2,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
 import { PURPOSE_RULES } from './purposes.js';
-import type { FilePurpose, FileRow } from './schema.js';
+import type { FilePurpose, FileRow, FileVisibility } from './schema.js';
 
 /**
  * Who may do what with files:
  * - upload: the purpose's upload permission (images `products.edit`, imports `products.create`);
  *   documents any signed-in user or API key;
+ * - make public (served to anyone): staff holding the purpose's publish permission (images and
+ *   documents `products.edit`); imports never;
  * - read a private file (metadata, signed links) and see it in lists: its uploader, or staff (staff
  *   users and API keys) holding the purpose's read permission (images `products.edit`, imports
  *   `products.create`, documents `customers.view`). Metadata of public files: anyone signed in;
@@ -50,7 +52,7 @@ export function canDelete(actor: Actor, file: Pick<FileRow, 'createdBy' | 'purpo
   );
 }
 
-export function assertCanUpload(actor: Actor, purpose: FilePurpose): void {
+export function assertCanUpload(actor: Actor, purpose: FilePurpose, visibility: FileVisibility): void {
   const permission = PURPOSE_RULES[purpose].uploadPermission;
   if (permission && !holds(actor, permission)) {
     throw new AppError(
@@ -60,6 +62,21 @@ export function assertCanUpload(actor: Actor, purpose: FilePurpose): void {
       {
         permission,
       },
+    );
+  }
+  if (visibility !== 'public') return;
+  const publish = PURPOSE_RULES[purpose].publishPermission;
+  if (publish === null) {
+    throw new AppError('files.never_public', 400, `${purpose} files are never public.`, {
+      field: 'visibility',
+    });
+  }
+  if (!isStaff(actor) || !holds(actor, publish)) {
+    throw new AppError(
+      'files.publish_forbidden',
+      403,
+      `Only staff holding "${publish}" may make a ${purpose} file public; upload it as private.`,
+      { permission: publish, field: 'visibility' },
     );
   }
 }

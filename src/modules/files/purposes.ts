@@ -28,6 +28,11 @@ export interface PurposeRule {
   readPermission: string;
   /** Staff holding it may delete other people's files of this purpose. */
   deletePermission: string;
+  /**
+   * Staff holding it may make a file of this purpose public (served to anyone on the merchant's
+   * domain); null: never public.
+   */
+  publishPermission: string | null;
   /** What the accepted types are called in error messages. */
   description: string;
 }
@@ -35,7 +40,8 @@ export interface PurposeRule {
 /**
  * Images illustrate the catalog, so the catalog's permissions govern them; imports feed product
  * creation; documents are what any account sends in (tax certificates, signed forms), and only staff
- * who look after customer accounts see other people's.
+ * who look after customer accounts see other people's. Only staff publish: a public file is served
+ * from the merchant's own domain to anyone.
  */
 export const PURPOSE_RULES: Readonly<Record<FilePurpose, PurposeRule>> = {
   image: {
@@ -44,6 +50,7 @@ export const PURPOSE_RULES: Readonly<Record<FilePurpose, PurposeRule>> = {
     uploadPermission: 'products.edit',
     readPermission: 'products.edit',
     deletePermission: 'products.edit',
+    publishPermission: 'products.edit',
     description: 'JPEG, PNG, WebP or AVIF images',
   },
   document: {
@@ -52,6 +59,8 @@ export const PURPOSE_RULES: Readonly<Record<FilePurpose, PurposeRule>> = {
     uploadPermission: null,
     readPermission: 'customers.view',
     deletePermission: 'customers.edit',
+    // A public PDF is catalog material (a data sheet, a price list): the catalog's editors publish it.
+    publishPermission: 'products.edit',
     description: 'PDF documents',
   },
   import: {
@@ -60,6 +69,7 @@ export const PURPOSE_RULES: Readonly<Record<FilePurpose, PurposeRule>> = {
     uploadPermission: 'products.create',
     readPermission: 'products.create',
     deletePermission: 'products.create',
+    publishPermission: null,
     description: 'CSV files (UTF-8 text)',
   },
 };

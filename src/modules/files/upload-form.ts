@@ -69,7 +69,7 @@ export async function readUploadForm(request: FastifyRequest, config: FilesConfi
       if (!(FILE_VISIBILITIES as readonly string[]).includes(visibility)) {
         throw invalidField('visibility', `must be one of ${FILE_VISIBILITIES.join(', ')}`);
       }
-      assertCanUpload(request.ctx.actor, purpose as FilePurpose);
+      assertCanUpload(request.ctx.actor, purpose as FilePurpose, visibility as FileVisibility);
       upload = {
         purpose: purpose as FilePurpose,
         visibility: visibility as FileVisibility,

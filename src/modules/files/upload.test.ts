@@ -117,6 +117,35 @@ describe('file uploads', () => {
     expect(tmpFiles()).toEqual([]);
   });
 
+  it('lets only staff who edit the catalog make a file public; imports never', async () => {
+    const visibility = (value: string): Part => ({ name: 'visibility', value });
+    await expectNothingStored(async () => {
+      const byCustomer = await upload(
+        [purpose('document'), visibility('public'), file(samplePdf(), 'kampanya.pdf')],
+        customer.auth,
+      );
+      expectProblem(byCustomer, 403, 'files.publish_forbidden');
+      expect(byCustomer.json()).toMatchObject({ permission: 'products.edit', field: 'visibility' });
+      const importFile = await upload([
+        purpose('import'),
+        visibility('public'),
+        file(Buffer.from('sku,name\nA-1,Kutu\n'), 'urunler.csv', 'text/csv'),
+      ]);
+      expectProblem(importFile, 400, 'files.never_public');
+    });
+    // The customer's own document, private, is accepted; staff holding products.edit publish one.
+    const own = await upload([purpose('document'), file(samplePdf(), 'vergi.pdf')], customer.auth);
+    expect(own.statusCode, own.body).toBe(201);
+    expect(own.json().visibility).toBe('private');
+    const published = await upload([
+      purpose('document'),
+      visibility('public'),
+      file(samplePdf(), 'katalog.pdf'),
+    ]);
+    expect(published.statusCode, published.body).toBe(201);
+    expect(published.json().visibility).toBe('public');
+  });
+
   it('stores a PDF document and a CSV import as private, ready files', async () => {
     const pdf = await upload([purpose('document'), file(samplePdf(), 'vergi-levhası.pdf')]);
     expect(pdf.statusCode, pdf.body).toBe(201);
