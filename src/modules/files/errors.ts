@@ -9,6 +9,15 @@ export const filesErrors = defineErrors('Files', {
     status: 400,
     meaning: 'The uploaded file has no bytes.',
   },
+  'files.never_public': {
+    status: 400,
+    meaning: 'Files of this purpose (imports) are never public: upload it as private (field `visibility`).',
+  },
+  'files.publish_forbidden': {
+    status: 403,
+    meaning:
+      'Only staff holding the permission named in `permission` may upload a public file of this purpose: upload it as private.',
+  },
   'files.invalid_link': {
     status: 403,
     meaning: 'The signed file link is not one this server issued (or was altered).',
