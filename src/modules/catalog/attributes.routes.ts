@@ -39,7 +39,11 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'attributes.list',
         summary: 'Attribute definitions with their options, oldest first',
+        description:
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests). Pages ' +
+          'follow `nextCursor`.',
         security: readSecurity,
         headers: TenantHeaders,
         querystring: Type.Object(
@@ -69,7 +73,10 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'attributes.get',
         summary: 'One attribute definition with its options',
+        description:
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests).',
         security: readSecurity,
         headers: TenantHeaders,
         params: IdParams,
@@ -89,8 +96,11 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.create',
         summary: 'Create an attribute (enum types may bring their options)',
-        description: 'Types: text, number, boolean, enum (one option), multi_enum (several options).',
+        description:
+          'Needs products.edit. Types: text, number, boolean, enum (one option), multi_enum (several ' +
+          'options). A code already used is 409 `catalog.code_taken`.',
         security: writeSecurity,
         body: AttributeCreateBody,
         response: { 201: AttributeSchema, ...problemResponses(401, 403, 409) },
@@ -110,11 +120,13 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.update',
         summary: 'Change an attribute’s names, unit, filterability or position',
+        description: 'Needs products.edit. Its code and type are fixed.',
         security: writeSecurity,
         params: IdParams,
         body: AttributePatchBody,
-        response: { 200: AttributeSchema, ...problemResponses(401, 403, 404) },
+        response: { 200: AttributeSchema, ...problemResponses(401, 403, 404, 409) },
       },
     },
     (request) =>
@@ -132,10 +144,12 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.delete',
         summary: 'Delete an attribute with its options and every product’s value of it',
+        description: 'Needs products.edit.',
         security: writeSecurity,
         params: IdParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -150,7 +164,11 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.options.create',
         summary: 'Add an option to an enum or multi_enum attribute',
+        description:
+          'Needs products.edit. Other types have no options (409 `catalog.options_not_allowed`); a code ' +
+          'the attribute already has is 409 `catalog.code_taken`. Answers the whole attribute.',
         security: writeSecurity,
         params: IdParams,
         body: OptionInput,
@@ -172,7 +190,9 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.options.update',
         summary: 'Change an option’s labels or position (its code is fixed)',
+        description: 'Needs products.edit. Answers the whole attribute.',
         security: writeSecurity,
         params: OptionParams,
         body: OptionPatchBody,
@@ -192,7 +212,9 @@ export const attributeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'attributes.options.delete',
         summary: 'Delete an option; products that had chosen it lose that choice',
+        description: 'Needs products.edit.',
         security: writeSecurity,
         params: OptionParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },

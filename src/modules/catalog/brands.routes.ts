@@ -42,7 +42,11 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'brands.list',
         summary: 'Brands, oldest first',
+        description:
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests). `q` ' +
+          'matches part of the name; pages follow `nextCursor`.',
         security: readSecurity,
         headers: TenantHeaders,
         querystring: Type.Object(
@@ -77,7 +81,10 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'brands.get',
         summary: 'One brand',
+        description:
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests).',
         security: readSecurity,
         headers: TenantHeaders,
         params: IdParams,
@@ -97,8 +104,10 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'brands.create',
         summary: 'Create a brand',
-        description: 'Without a slug one is made from the name; a given slug that is taken is 409.',
+        description:
+          'Needs products.edit. Without a slug one is made from the name; a given slug that is taken is 409.',
         security: writeSecurity,
         body: BrandCreateBody,
         response: { 201: BrandSchema, ...problemResponses(401, 403, 409) },
@@ -118,8 +127,9 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'brands.update',
         summary: 'Change a brand',
-        description: 'A new name is searchable in all of the brand’s products at once.',
+        description: 'Needs products.edit. A new name is searchable in all of the brand’s products at once.',
         security: writeSecurity,
         params: IdParams,
         body: BrandPatchBody,
@@ -138,11 +148,12 @@ export const brandRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'brands.delete',
         summary: 'Delete a brand',
-        description: 'Its products stay, without a brand.',
+        description: 'Needs products.edit. Its products stay, without a brand.',
         security: writeSecurity,
         params: IdParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

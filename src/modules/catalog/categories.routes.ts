@@ -40,10 +40,12 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'categories.list',
         summary: 'The category tree, or the children of one category',
         description:
-          'Without parentId: every category, each followed by its subtree, siblings by position (a tree ' +
-          'is not paged: a page boundary would cut branches). With parentId: its children by position.',
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests). Without ' +
+          'parentId: every category, each followed by its subtree, siblings by position (a tree is not ' +
+          'paged: a page boundary would cut branches). With parentId: its children by position.',
         security: readSecurity,
         headers: TenantHeaders,
         querystring: Type.Object(
@@ -69,7 +71,11 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'categories.get',
         summary: 'One category with its breadcrumbs, children and attributes',
+        description:
+          'Open to everyone unless the tenant’s catalog requires signing in (then 401 for guests). By id ' +
+          'or by slug in any locale.',
         security: readSecurity,
         headers: TenantHeaders,
         params: IdOrSlugParams,
@@ -90,8 +96,10 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'categories.create',
         summary: 'Create a category',
-        description: 'Slugs left out are made from the names; a given slug that is taken is 409.',
+        description:
+          'Needs products.edit. Slugs left out are made from the names; a given slug that is taken is 409.',
         security: writeSecurity,
         body: CategoryCreateBody,
         response: { 201: CategoryDetail, ...problemResponses(401, 403, 409) },
@@ -111,11 +119,12 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'categories.update',
         summary: 'Change, reorder or move a category',
         description:
-          'A new parentId (null: make it a root) moves the category with its subtree; moving it under ' +
-          'itself or its own descendant is 409 catalog.category_cycle. A position places it among its ' +
-          'siblings, moving those at or after it down one place.',
+          'Needs products.edit. A new parentId (null: make it a root) moves the category with its subtree; ' +
+          'moving it under itself or its own descendant is 409 catalog.category_cycle. A position places ' +
+          'it among its siblings, moving those at or after it down one place.',
         security: writeSecurity,
         params: IdParams,
         body: CategoryPatchBody,
@@ -138,8 +147,11 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'categories.delete',
         summary: 'Delete a category without subcategories',
-        description: 'Its products stay and lose this category. 409 catalog.category_has_children otherwise.',
+        description:
+          'Needs products.edit. Its products stay and lose this category. 409 ' +
+          'catalog.category_has_children otherwise.',
         security: writeSecurity,
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
@@ -157,14 +169,16 @@ export const categoryRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'categories.attributes.replace',
         summary: 'Set the attributes of a category’s products',
         description:
-          'Replaces the list. Subcategories inherit them; a required attribute must have a value on every ' +
-          'active product in the category or below it (checked when a product is saved).',
+          'Needs products.edit. Replaces the list. Subcategories inherit them; a required attribute must ' +
+          'have a value on every active product in the category or below it (checked when a product is ' +
+          'saved).',
         security: writeSecurity,
         params: IdParams,
         body: CategoryAttributesBody,
-        response: { 200: CategoryDetail, ...problemResponses(401, 403, 404) },
+        response: { 200: CategoryDetail, ...problemResponses(401, 403, 404, 409) },
       },
     },
     (request) =>

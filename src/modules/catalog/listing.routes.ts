@@ -19,6 +19,7 @@ export const productListingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags: ['products'],
+        operationId: 'products.list',
         summary: 'List, filter and search products, with facet counts',
         description:
           'Filters combine with AND; values inside one filter with OR. Attribute filters: ' +

@@ -40,6 +40,7 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: catalogReadAccess,
       schema: {
         tags,
+        operationId: 'products.get',
         summary: 'One product with variants, images, attributes, categories and brand',
         description:
           'By id or by slug in any locale. Guests and customers see active products and their active ' +
@@ -69,11 +70,12 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.create'),
       schema: {
         tags,
+        operationId: 'products.create',
         summary: 'Create a product with its variants, texts, categories, attribute values and images',
         description:
-          'One transaction: either all of it is stored or nothing. Slugs left out are made from the names ' +
-          '(Turkish letters transliterated) with a numeric suffix when taken; a given slug that is taken is ' +
-          '409 catalog.slug_taken.',
+          'Needs products.create. One transaction: either all of it is stored or nothing. Slugs left out ' +
+          'are made from the names (Turkish letters transliterated) with a numeric suffix when taken; a ' +
+          'given slug that is taken is 409 catalog.slug_taken.',
         security: writeSecurity,
         body: ProductCreateBody,
         response: { 201: ProductDetail, ...problemResponses(401, 403, 409) },
@@ -93,10 +95,11 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.update',
         summary: 'Change a product',
         description:
-          'Given lists (categoryIds, attributes) replace the old ones; translations change per locale ' +
-          '(null removes one). Renaming keeps the slug; send a slug to change it.',
+          'Needs products.edit. Given lists (categoryIds, attributes) replace the old ones; translations ' +
+          'change per locale (null removes one). Renaming keeps the slug; send a slug to change it.',
         security: writeSecurity,
         params: IdParams,
         body: ProductPatchBody,
@@ -116,11 +119,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.delete'),
       schema: {
         tags,
+        operationId: 'products.delete',
         summary: 'Delete a product',
-        description: 'It is 404 from then on; its SKUs, slugs and external id can be used again.',
+        description:
+          'Needs products.delete. It is 404 from then on; its SKUs, slugs and external id can be used again.',
         security: writeSecurity,
         params: IdParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -137,7 +142,11 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.variants.create',
         summary: 'Add a variant',
+        description:
+          'Needs products.edit. A SKU another live variant uses is 409 `catalog.sku_taken`. Answers the ' +
+          'variant as staff see it, stock included.',
         security: writeSecurity,
         params: IdParams,
         body: VariantInput,
@@ -158,7 +167,11 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.variants.update',
         summary: 'Change a variant',
+        description:
+          'Needs products.edit. Only the fields sent change; a SKU another live variant uses is 409 ' +
+          '`catalog.sku_taken`.',
         security: writeSecurity,
         params: VariantParams,
         body: VariantPatch,
@@ -180,8 +193,11 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.variants.delete',
         summary: 'Delete a variant (not the last one)',
-        description: 'Its SKU can be used again at once; images of this variant are deleted with it.',
+        description:
+          'Needs products.edit. Its SKU can be used again at once; images of this variant are deleted with ' +
+          'it. The last variant is 409 `catalog.last_variant`.',
         security: writeSecurity,
         params: VariantParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
@@ -201,8 +217,11 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.images.create',
         summary: 'Add an uploaded image to a product (or to one of its variants)',
-        description: 'The file must be a public image upload of this tenant.',
+        description:
+          'Needs products.edit. The file must be a public image upload of this tenant; a product has at ' +
+          'most 100 images (409 `catalog.too_many_images`).',
         security: writeSecurity,
         params: IdParams,
         body: ImageCreateBody,
@@ -225,11 +244,13 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.images.update',
         summary: 'Change an image’s alt texts, variant or position',
+        description: 'Needs products.edit.',
         security: writeSecurity,
         params: ImageParams,
         body: ImagePatchBody,
-        response: { 200: ProductImage, ...problemResponses(401, 403, 404) },
+        response: { 200: ProductImage, ...problemResponses(401, 403, 404, 409) },
       },
     },
     (request) =>
@@ -246,11 +267,12 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.images.delete',
         summary: 'Remove an image from a product',
-        description: 'The uploaded file itself stays (it may be used elsewhere).',
+        description: 'Needs products.edit. The uploaded file itself stays (it may be used elsewhere).',
         security: writeSecurity,
         params: ImageParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -265,13 +287,17 @@ export const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.edit'),
       schema: {
         tags,
+        operationId: 'products.images.reorder',
         summary: 'Reorder a product’s images',
+        description:
+          'Needs products.edit. `imageIds` lists every image of the product, in the new order; answers the ' +
+          'images in that order.',
         security: writeSecurity,
         params: IdParams,
         body: ImageOrderBody,
         response: {
           200: Type.Object({ items: Type.Array(ProductImage) }),
-          ...problemResponses(401, 403, 404),
+          ...problemResponses(401, 403, 404, 409),
         },
       },
     },

@@ -53,10 +53,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireTenantMember,
       schema: {
         tags,
+        operationId: 'files.list',
         summary: 'Files I uploaded, and those of the purposes I look after',
         description:
-          'Staff see every file of a purpose whose read permission they hold (images products.edit, imports ' +
-          'products.create, documents customers.view); everyone sees the files they uploaded.',
+          'Needs a signed-in user or API key of the tenant. Staff see every file of a purpose whose read ' +
+          'permission they hold (images products.edit, imports products.create, documents customers.view); ' +
+          'everyone sees the files they uploaded.',
         security,
         headers: TenantHeaders,
         querystring: FileListQuery,
@@ -81,7 +83,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireTenantMember,
       schema: {
         tags,
+        operationId: 'files.get',
         summary: 'A file’s metadata and, for public files, its URLs',
+        description:
+          'Needs a signed-in user or API key of the tenant. A file the caller may not read is 404, as if ' +
+          'it did not exist: private files are their uploader’s and those staff’s who hold the purpose’s ' +
+          'read permission.',
         security,
         params: FileIdParams,
         response: { 200: FileSchema, ...problemResponses(401, 403, 404) },
@@ -99,10 +106,12 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireTenantMember,
       schema: {
         tags,
+        operationId: 'files.signedUrls.create',
         summary: 'A short-lived link to a file that works without credentials',
         description:
-          'For private files (public ones have permanent URLs). The link is valid for FILES_SIGNED_URL_TTL_SECONDS ' +
-          '(default 5 minutes); `variant` links to a resized image instead of the original.',
+          'Needs a signed-in user or API key who may read the file. For private files (public ones have ' +
+          'permanent URLs). The link is valid for FILES_SIGNED_URL_TTL_SECONDS (default 5 minutes); ' +
+          '`variant` links to a resized image instead of the original.',
         security,
         params: FileIdParams,
         querystring: SignedUrlQuery,
@@ -128,6 +137,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireTenantMember,
       schema: {
         tags,
+        operationId: 'files.delete',
         summary: 'Delete a file',
         description:
           'Its uploader, or staff holding the purpose’s permission (images products.edit, imports products.create, ' +
@@ -149,11 +159,19 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       compress: false,
       schema: {
         tags,
+        operationId: 'files.public.get',
         summary: 'A public file (or image variant) by its storage key',
         description:
-          'Keys carry the content hash, so responses are cacheable forever. Unknown, private and deleted files are 404.',
+          'Open to everyone, without credentials. Keys carry the content hash, so responses are cacheable ' +
+          'forever. Unknown, private and deleted files are 404.',
         security: [],
-        params: Type.Object({ '*': Type.String({ maxLength: 300 }) }),
+        params: Type.Object({
+          '*': Type.String({
+            maxLength: 300,
+            description:
+              'The storage key, as the file’s URLs give it; its slashes may be sent as they are or as %2F',
+          }),
+        }),
         response: {
           200: BinaryResponse,
           304: Type.Null({ description: 'Not modified (If-None-Match)' }),
@@ -180,8 +198,11 @@ export const fileRoutes: FastifyPluginAsyncTypebox = async (app) => {
       compress: false,
       schema: {
         tags,
+        operationId: 'files.signed.get',
         summary: 'A file through a signed link',
-        description: 'Links come from POST /files/{id}/signed-url. Expired or altered links are 403.',
+        description:
+          'Open to everyone holding the link, without credentials. Links come from POST ' +
+          '/files/{id}/signed-url. Expired or altered links are 403.',
         security: [],
         params: Type.Object({ token: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
         response: {
@@ -237,6 +258,7 @@ const uploadRoute: FastifyPluginAsyncTypebox = async (app) => {
       validatorCompiler: () => () => true,
       schema: {
         tags,
+        operationId: 'files.upload',
         summary: 'Upload a file',
         description:
           'multipart/form-data with `purpose` (image | document | import), optional `visibility` and then `file`; ' +

@@ -55,7 +55,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireUser(),
       schema: {
         tags: ['roles'],
+        operationId: 'permissions.list',
         summary: 'Every permission, with what it allows',
+        description:
+          'Needs a signed-in user (not an API key). Every permission the API knows, whether or not the ' +
+          'caller holds it: what role editors offer.',
         security,
         response: {
           200: Type.Object({
@@ -89,7 +93,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.view'),
       schema: {
         tags: ['roles'],
+        operationId: 'roles.list',
         summary: 'Roles of the tenant',
+        description:
+          'Needs users.view. The tenant’s copies of the built-in roles and its custom roles, with their ' +
+          'permissions.',
         security,
         headers: TenantHeaders,
         response: { 200: Type.Object({ items: Type.Array(Role) }), ...problemResponses(401, 403) },
@@ -106,7 +114,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.view'),
       schema: {
         tags: ['roles'],
+        operationId: 'roles.get',
         summary: 'One role',
+        description: 'Needs users.view.',
         security,
         params: IdParams,
         response: { 200: Role, ...problemResponses(401, 403, 404) },
@@ -122,7 +132,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
+        operationId: 'roles.create',
         summary: 'Create a custom role',
+        description:
+          'Needs roles.manage. Nobody grants a permission they do not hold themselves (403 ' +
+          '`roles.permission_not_held`); a role with roles.manage or users.manage is a super_admin’s to ' +
+          'make. A key already taken is 409 `roles.key_taken`.',
         security,
         body: RoleBody,
         response: { 201: Role, ...problemResponses(401, 403, 409) },
@@ -138,14 +153,20 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
+        operationId: 'roles.update',
         summary: 'Edit a role (built-in roles too: they are the tenant’s copies)',
+        description:
+          'Needs roles.manage. `permissions` replaces the whole list, within the permissions you hold; ' +
+          'nobody changes a role they hold themselves (403 `roles.cannot_edit_own_role`), and ' +
+          'super_admin’s permissions are fixed (409). Holders have the new permissions from their next ' +
+          'request.',
         security,
         params: IdParams,
         body: Type.Partial(Type.Pick(RoleBody, ['name', 'description', 'permissions']), {
           additionalProperties: false,
           minProperties: 1,
         }),
-        response: { 200: Role, ...problemResponses(401, 403, 404) },
+        response: { 200: Role, ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request) =>
@@ -158,7 +179,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('roles.manage'),
       schema: {
         tags: ['roles'],
+        operationId: 'roles.delete',
         summary: 'Delete a custom role no user holds',
+        description:
+          'Needs roles.manage. Built-in roles cannot be deleted (409 `roles.built_in`), nor a role a user ' +
+          'still holds (409 `roles.in_use`).',
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
@@ -188,7 +213,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.view'),
       schema: {
         tags: ['users'],
+        operationId: 'users.list',
         summary: 'Users of the tenant (staff and customers)',
+        description:
+          'Needs users.view. `kind`, `status` and `q` (part of the name or email) narrow the list; pages ' +
+          'follow `nextCursor`.',
         security,
         querystring: UserListQuery,
         response: { 200: pageOf(User), ...problemResponses(401, 403) },
@@ -221,7 +250,10 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.view'),
       schema: {
         tags: ['users'],
+        operationId: 'users.get',
         summary: 'One user',
+        description:
+          'Needs users.view. Platform administrators are not users of a tenant: 404 `users.not_found`.',
         security,
         params: IdParams,
         response: { 200: User, ...problemResponses(401, 403, 404) },
@@ -239,9 +271,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
+        operationId: 'users.create',
         summary: 'Create a staff user',
         description:
-          'Without a password, the user is emailed a link to choose one (valid 30 minutes; "forgot password" sends a new one).',
+          'Needs users.manage; nobody gives roles with permissions they do not hold. Without a password, ' +
+          'the user is emailed a link to choose one (valid 30 minutes; “forgot password” sends a new one). ' +
+          'An email already used in the tenant is 409.',
         security,
         body: Type.Object(
           {
@@ -269,7 +304,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
+        operationId: 'users.update',
         summary: 'Change a user’s name, locale or phone',
+        description:
+          'Needs users.manage; a user holding permissions you lack is 403 `users.outranks_you`. Send at ' +
+          'least one field; null clears the locale or the phone.',
         security,
         params: IdParams,
         body: Type.Object(
@@ -292,8 +331,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('users.manage'),
       schema: {
         tags: ['users'],
+        operationId: 'users.roles.replace',
         summary: 'Replace a user’s roles',
-        description: 'Takes effect when the user’s access token is next refreshed (at most 15 minutes).',
+        description:
+          'Needs users.manage; nobody changes their own roles (403 `users.cannot_change_own_roles`), and a ' +
+          'user holding permissions you lack is 403 `users.outranks_you`. Takes effect on the user’s next ' +
+          'request.',
         security,
         params: IdParams,
         body: Type.Object({ roles: Type.Array(RoleKey, { maxItems: 20 }) }, { additionalProperties: false }),
@@ -303,6 +346,14 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
     (request) => withTx(request.ctx, (tx) => replaceUserRoles(tx, request.params.id, request.body.roles)),
   );
 
+  const statusChangeDescriptions = {
+    deactivate:
+      'Needs users.manage; a user holding permissions you lack is 403 `users.outranks_you`. Every session ' +
+      'ends and sign-in is refused until reactivated; deactivating yourself is 409 `users.cannot_deactivate_self`.',
+    reactivate:
+      'Needs users.manage; a user holding permissions you lack is 403 `users.outranks_you`. The user may sign ' +
+      'in again; a sign-up waiting for staff approval is approved.',
+  };
   for (const [path, change, summary] of [
     ['deactivate', deactivateUser, 'Deactivate a user: sessions end, sign-in is refused'],
     ['reactivate', reactivateUser, 'Reactivate a user (also approves a pending sign-up)'],
@@ -313,10 +364,15 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         preValidation: requirePermission('users.manage'),
         schema: {
           tags: ['users'],
+          operationId: `users.${path}`,
           summary,
+          description: statusChangeDescriptions[path],
           security,
           params: IdParams,
-          response: { 200: User, ...problemResponses(401, 403, 404) },
+          response: {
+            200: User,
+            ...problemResponses(401, 403, 404, ...(path === 'deactivate' ? [409] : [])),
+          },
         },
       },
       (request) => withTx(request.ctx, (tx) => change(tx, request.params.id)),
@@ -329,8 +385,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireUser('staff'),
       schema: {
         tags: ['users'],
+        operationId: 'users.data.export',
         summary: 'Everything held about a user (KVKK / GDPR access)',
-        description: 'customers.edit for customer users; users.manage for staff users.',
+        description:
+          'Needs a staff user (not an API key) holding customers.edit for a customer, users.manage for a ' +
+          'staff user. One JSON document: the account, its sessions, the API keys it created, the messages ' +
+          'sent to it and the audit entries about it or by it.',
         security,
         params: IdParams,
         response: {
@@ -348,8 +408,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requireUser('staff'),
       schema: {
         tags: ['users'],
+        operationId: 'users.erase',
         summary: 'Erase a user’s personal data (KVKK / GDPR)',
-        description: 'customers.edit for customer users; users.manage for staff users.',
+        description:
+          'Needs a staff user (not an API key) holding customers.edit for a customer, users.manage for a ' +
+          'staff user. Personal data is removed; the account stays as a pseudonymous record for what the ' +
+          'law requires to be kept (invoices, orders, the audit trail). Every session ends.',
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
@@ -369,7 +433,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('apikeys.manage'),
       schema: {
         tags: ['api-keys'],
+        operationId: 'apiKeys.list',
         summary: 'Active API keys (never their secrets)',
+        description:
+          'Needs apikeys.manage. Each key with its scopes, allowed addresses, expiry and last use; the key ' +
+          'itself was shown only when it was created.',
         security,
         querystring: Type.Object(PageQuery, { additionalProperties: false }),
         response: { 200: pageOf(ApiKey), ...problemResponses(401, 403) },
@@ -395,8 +463,12 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: [requireUser('staff'), requirePermission('apikeys.manage')],
       schema: {
         tags: ['api-keys'],
+        operationId: 'apiKeys.create',
         summary: 'Create an API key; the key is shown this once',
-        description: 'Scopes are permissions and cannot exceed your own. Send the key as X-API-Key.',
+        description:
+          'Needs a staff user (not an API key) holding apikeys.manage. Scopes are permissions and cannot ' +
+          'exceed your own (403 `apikeys.scope_exceeds_creator`). Send the key as X-API-Key; it stops ' +
+          'working with its creator’s account.',
         security,
         body: Type.Object(
           {
@@ -431,7 +503,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('apikeys.manage'),
       schema: {
         tags: ['api-keys'],
+        operationId: 'apiKeys.revoke',
         summary: 'Revoke an API key at once',
+        description:
+          'Needs apikeys.manage. Requests with the key are refused (401 `auth.invalid_api_key`) from then ' +
+          'on.',
         security,
         params: IdParams,
         response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
@@ -451,7 +527,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('audit.view'),
       schema: {
         tags: ['audit'],
+        operationId: 'auditLogs.list',
         summary: 'The tenant’s audit log, newest first',
+        description:
+          'Needs audit.view. Filters combine; `from` and `to` bound the time. Entries are never changed or ' +
+          'deleted.',
         security,
         querystring: Type.Object(
           {
@@ -491,7 +571,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('notifications.view'),
       schema: {
         tags: ['notifications'],
+        operationId: 'outboundMessages.list',
         summary: 'Messages sent or kept for sending, newest first',
+        description:
+          'Needs notifications.view. Without a mail server (SMTP_URL unset) messages are kept here instead ' +
+          'of being sent. Secrets in them (links with tokens) are blanked.',
         security,
         querystring: Type.Object(
           {

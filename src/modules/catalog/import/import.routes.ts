@@ -31,12 +31,14 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: [requirePermission('products.create'), requirePermission('products.edit')],
       schema: {
         tags,
+        operationId: 'products.imports.create',
         summary: 'Import products and variants from an uploaded CSV file',
         description:
-          'Answers 202 at once with the import (status queued) and its URL in Location; a background job ' +
-          'then creates products whose external id is new and updates the others (variants matched by ' +
-          'SKU; nothing the file does not mention is deleted). Poll the import for progress and the ' +
-          'per-row error report. The file format is described in docs/CATALOG.md.',
+          'Needs products.create and products.edit. Answers 202 at once with the import (status queued) ' +
+          'and its URL in Location; a background job then creates products whose external id is new and ' +
+          'updates the others (variants matched by SKU; nothing the file does not mention is deleted). ' +
+          'Poll the import for progress and the per-row error report. The file format is described in ' +
+          'docs/CATALOG.md.',
         security: writeSecurity,
         body: ImportStartBody,
         response: { 202: ImportDetail, ...problemResponses(401, 403, 404, 409) },
@@ -57,7 +59,11 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.create'),
       schema: {
         tags,
+        operationId: 'products.imports.get',
         summary: 'An import’s progress and error report',
+        description:
+          'Needs products.create. Its status, row counts so far and the first 1,000 problems, each with ' +
+          'its row.',
         security: writeSecurity,
         params: IdParams,
         response: { 200: ImportDetail, ...problemResponses(401, 403, 404) },
@@ -73,7 +79,9 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.create'),
       schema: {
         tags,
+        operationId: 'products.imports.list',
         summary: 'Imports, newest first',
+        description: 'Needs products.create.',
         security: writeSecurity,
         querystring: ImportListQuery,
         response: { 200: pageOf(ImportSummary), ...problemResponses(401, 403) },
@@ -93,10 +101,12 @@ export const catalogImportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       preValidation: requirePermission('products.view'),
       schema: {
         tags,
+        operationId: 'products.export',
         summary: 'Download products and variants as CSV',
         description:
-          'Every product (drafts and archived ones too) with its variants, one row per variant, in the ' +
-          'format POST /products/import reads. Streamed: large catalogs download without delay.',
+          'Needs products.view. Every product (drafts and archived ones too) with its variants, one row ' +
+          'per variant, in the format POST /products/import reads. Streamed: large catalogs download ' +
+          'without delay.',
         security: writeSecurity,
         querystring: ExportQuerySchema,
         response: { 200: CsvResponse, ...problemResponses(401, 403, 404) },
