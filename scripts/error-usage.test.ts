@@ -39,6 +39,7 @@ const SOURCES: Record<string, string> = {
       if (flag) throw new Failure(flag ? 'shop.one' : 'shop.other', 400, 'either');
       if (flag) throw shopErrors.error('shop.declared', 'from the group');
       if (flag) return buildProblem('shop.built', 503, 'built');
+      if (flag) throw new Failure(\`shop.\${code}\`, 400, 'built from a template');
       throw new Failure(code, 400, 'passed in');
     }
     const CODES = ['shop.in_a_table'];
@@ -78,9 +79,11 @@ describe('scanErrorUses', () => {
 
   it('reports a code it cannot read instead of skipping it', () => {
     expect(scan.unread).toEqual([
-      { where: 'src/modules/shop/service.ts:20', what: 'code `CODES[0]!`' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the fixture's template literal, as text
+      { where: 'src/modules/shop/service.ts:17', what: 'code ``shop.${code}``' },
+      { where: 'src/modules/shop/service.ts:21', what: 'code `CODES[0]!`' },
       {
-        where: 'src/modules/shop/service.ts:21',
+        where: 'src/modules/shop/service.ts:22',
         what: 'code passed to `orphan`, which has no caller the scan can follow',
       },
     ]);
