@@ -62,6 +62,49 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).toContain('PORT: "eighty" is not a whole number');
   });
 
+  it('checks BOOTSTRAP_ADMIN_PASSWORD against the password rules, naming the variable', () => {
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig({ CARSI_DATA_DIR: dataDir(), ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    // The default email's local part is "admin".
+    expect(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD: 'Admin-Parola-2024!' })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD: must not contain "admin", the part of the default BOOTSTRAP_ADMIN_EMAIL ' +
+        '(admin@carsi.local) before the @; choose another password or another email',
+    ]);
+    expect(
+      problemsOf({
+        BOOTSTRAP_ADMIN_EMAIL: 'yonetim@ornek.com',
+        BOOTSTRAP_ADMIN_PASSWORD: 'YONETİM-2024-parola',
+      }),
+    ).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD: must not contain "yonetim", the part of BOOTSTRAP_ADMIN_EMAIL ' +
+        '(yonetim@ornek.com) before the @; choose another password or another email',
+    ]);
+    // Another email makes the same password fine.
+    expect(
+      problemsOf({ BOOTSTRAP_ADMIN_EMAIL: 'ops@ornek.com', BOOTSTRAP_ADMIN_PASSWORD: 'Admin-Parola-2024!' }),
+    ).toEqual([]);
+    expect(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD: 'kisa' })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD: must be at least 10 characters',
+    ]);
+    expect(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD: 'x'.repeat(257) })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD: must be at most 256 characters',
+    ]);
+    expect(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD: 'qwertyuiop' })).toEqual([
+      'BOOTSTRAP_ADMIN_PASSWORD: is one of the 10,000 most common passwords; choose another',
+    ]);
+    // Reported together with every other problem.
+    expect(problemsOf({ BOOTSTRAP_ADMIN_PASSWORD: 'kisa', PORT: 'x' }).map((p) => p.split(':')[0])).toEqual([
+      'PORT',
+      'BOOTSTRAP_ADMIN_PASSWORD',
+    ]);
+  });
+
   it('requires JWT_SECRET and the application role password in production', () => {
     expect(() =>
       loadConfig({

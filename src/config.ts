@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_BOOTSTRAP_EMAIL } from './modules/identity/bootstrap.js';
+import {
+  brokenPasswordRule,
+  emailLocalPart,
+  MAX_PASSWORD_LENGTH,
+  MIN_PASSWORD_LENGTH,
+} from './modules/identity/passwords.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -114,8 +121,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('BOOTSTRAP_ADMIN_EMAIL: not an email address');
   }
   const bootstrapAdminPassword = read.string('BOOTSTRAP_ADMIN_PASSWORD', '') || undefined;
-  if (bootstrapAdminPassword && bootstrapAdminPassword.length < 10) {
-    problems.push('BOOTSTRAP_ADMIN_PASSWORD: must be at least 10 characters');
+  if (bootstrapAdminPassword) {
+    const problem = bootstrapPasswordProblem(bootstrapAdminPassword, bootstrapAdminEmail);
+    if (problem) problems.push(`BOOTSTRAP_ADMIN_PASSWORD: ${problem}`);
   }
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
@@ -211,6 +219,30 @@ function readFilesConfig(read: EnvReader, dataDir: string, problems: string[]): 
     problems.push('S3_BUCKET: required when other S3_ variables are set');
   }
   return { dir, tmpDir: path.join(dataDir, 'tmp', 'uploads'), s3, maxBytes, signedUrlTtlSeconds };
+}
+
+/**
+ * The first administrators get the password, so it must keep the rules every password keeps; checked
+ * here so the first start names the variable, among every other problem, instead of failing later.
+ */
+function bootstrapPasswordProblem(password: string, givenEmail: string | undefined): string | null {
+  const email = givenEmail ?? DEFAULT_BOOTSTRAP_EMAIL;
+  const emailVariable = givenEmail ? 'BOOTSTRAP_ADMIN_EMAIL' : 'the default BOOTSTRAP_ADMIN_EMAIL';
+  switch (brokenPasswordRule(password, email)) {
+    case null:
+      return null;
+    case 'too_short':
+      return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
+    case 'too_long':
+      return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
+    case 'common':
+      return 'is one of the 10,000 most common passwords; choose another';
+    case 'contains_email':
+      return (
+        `must not contain "${emailLocalPart(email)}", the part of ${emailVariable} (${email}) before the @; ` +
+        'choose another password or another email'
+      );
+  }
 }
 
 /** `false` (default), `true` (any proxy), a hop count, or a comma-separated list of addresses/CIDRs. */

@@ -65,10 +65,14 @@ describe('carsi CLI', () => {
       PORT: 'abc',
       DEFAULT_TENANT: 'Kötü Slug',
       REDIS_URL: 'http://x',
+      // Contains "admin", the default BOOTSTRAP_ADMIN_EMAIL's local part.
+      BOOTSTRAP_ADMIN_PASSWORD: 'Admin-Parola-2024!',
     });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('Invalid configuration:');
-    for (const name of ['PORT', 'DEFAULT_TENANT', 'REDIS_URL']) expect(result.stderr).toContain(`- ${name}:`);
+    for (const name of ['PORT', 'DEFAULT_TENANT', 'REDIS_URL', 'BOOTSTRAP_ADMIN_PASSWORD'])
+      expect(result.stderr).toContain(`- ${name}:`);
+    expect(result.stderr).toContain('BOOTSTRAP_ADMIN_PASSWORD: must not contain "admin"');
   });
 
   it('prints the OpenAPI document without a database', async () => {

@@ -21,15 +21,35 @@ const COMMON_PASSWORDS: ReadonlySet<string> = new Set(
     .filter((line) => line !== ''),
 );
 
+/** The rules a password must keep; the README lists them for people. */
+export type PasswordRule = 'too_short' | 'too_long' | 'common' | 'contains_email';
+
+/** The rule `password` breaks for the owner of `email`, or null when it may be used. */
+export function brokenPasswordRule(password: string, email: string): PasswordRule | null {
+  if ([...password].length < MIN_PASSWORD_LENGTH) return 'too_short';
+  if (password.length > MAX_PASSWORD_LENGTH) return 'too_long';
+  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'common';
+  // The part before the @, folded the way email keys are, when it is long enough to mean something.
+  const localPart = emailLocalPart(email);
+  if (localPart.length >= 3 && emailKey(password).includes(localPart)) return 'contains_email';
+  return null;
+}
+
+export function emailLocalPart(email: string): string {
+  return emailKey(email).split('@')[0] ?? '';
+}
+
+const PROBLEMS: Record<PasswordRule, string> = {
+  too_short: `must be at least ${MIN_PASSWORD_LENGTH} characters`,
+  too_long: `must be at most ${MAX_PASSWORD_LENGTH} characters`,
+  common: 'is one of the most common passwords',
+  contains_email: 'must not contain your email address',
+};
+
 /** Why `password` may not be used by the owner of `email`, or null when it may. */
 export function passwordProblem(password: string, email: string): string | null {
-  if ([...password].length < MIN_PASSWORD_LENGTH) return `must be at least ${MIN_PASSWORD_LENGTH} characters`;
-  if (password.length > MAX_PASSWORD_LENGTH) return `must be at most ${MAX_PASSWORD_LENGTH} characters`;
-  const folded = emailKey(password);
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) return 'is one of the most common passwords';
-  const localPart = emailKey(email).split('@')[0] ?? '';
-  if (localPart.length >= 3 && folded.includes(localPart)) return 'must not contain your email address';
-  return null;
+  const rule = brokenPasswordRule(password, email);
+  return rule ? PROBLEMS[rule] : null;
 }
 
 export function hashPassword(password: string): Promise<string> {
