@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../src/config.js';
 import { shippedMigrationCount } from '../src/db/migrate.js';
 import type { Runtime } from '../src/kernel/context.js';
 import type { JobRegistry } from '../src/kernel/events/registry.js';
+import { JobRunner } from '../src/kernel/jobs/runner.js';
 import { createMetrics, type Metrics } from '../src/kernel/metrics.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from '../src/runtime.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
@@ -42,6 +43,8 @@ export interface TestAppOptions {
    * processes of one deployment. The database is then left for its first app to drop.
    */
   sharing?: TestApp;
+  /** Runs the job workers in this app, as `carsi serve` does (emails of sign-up and reset flows). */
+  workers?: boolean;
 }
 
 export function testConfig(database: TestDatabase, env: Record<string, string> = {}): Config {
@@ -86,6 +89,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   });
   await options.routes?.(app);
   await app.ready();
+  const runner = options.workers ? new JobRunner(runtime, metrics) : null;
+  await runner?.start();
   const owner = new pg.Pool({ connectionString: database.ownerUrl, max: 2 });
   const ownerQuery: TestApp['ownerQuery'] = async (text, values = []) =>
     (await owner.query(text, values)).rows;
@@ -103,6 +108,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     async close() {
       await owner.end();
       await app.close();
+      await runner?.stop(2_000);
       await closeRuntime(runtime, 2_000);
       await redis?.quit().catch(() => {});
       if (!options.sharing) await database.drop();

@@ -75,6 +75,29 @@ export async function lastMessage(t: TestApp, template: string, recipient: strin
   return { ...row, body: content.body, data: content.data as { token?: string } };
 }
 
+/** The newest such message once a job has written it (sign-up and reset emails are sent by jobs). */
+export async function waitForMessage(t: TestApp, template: string, recipient: string) {
+  for (const until = Date.now() + 20_000; Date.now() < until; ) {
+    const message = await lastMessage(t, template, recipient);
+    if (message) return message;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no ${template} message to ${recipient}`);
+}
+
+/** Waits until `count` jobs of `queue` have finished (completed or failed for good). */
+export async function waitForJobs(t: TestApp, queue: string, count: number): Promise<void> {
+  for (const until = Date.now() + 20_000; Date.now() < until; ) {
+    const [row] = await t.ownerQuery<{ n: number }>(
+      "SELECT count(*)::int AS n FROM pgboss.job WHERE name = $1 AND state IN ('completed', 'failed')",
+      [queue],
+    );
+    if ((row?.n ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`fewer than ${count} ${queue} jobs finished`);
+}
+
 /** The code an authenticator app shows for `secret` now (or `offsetSteps` periods away). */
 export function totpCode(secret: string, offsetSteps = 0): string {
   return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: Date.now() + offsetSteps * 30_000 });

@@ -46,3 +46,13 @@ export async function emit<T extends object>(tx: Tx, type: string, payload: T): 
   }
   return envelope.eventId;
 }
+
+/**
+ * Enqueues one job of a task queue (JobRegistry.task) in the caller's transaction: it runs once the
+ * transaction commits, never for rolled-back work.
+ */
+export async function enqueue<T extends object>(tx: Tx, queue: string, data: T): Promise<void> {
+  if (!tx.ctx.runtime.jobs.get(queue)) throw new Error(`enqueue: no task queue "${queue}"`);
+  const db = { executeSql: (text: string, values: unknown[]) => tx.client.query(text, values) };
+  await tx.ctx.runtime.boss.insert([{ name: queue, data }], { db });
+}

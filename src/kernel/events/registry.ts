@@ -60,6 +60,15 @@ export class JobRegistry {
     this.subscribersByEvent.set(eventType, list);
   }
 
+  /**
+   * A queue of work a service asks for directly (`enqueue`), rather than as a subscriber of an event:
+   * for work that must not run in the request, and whose data should not outlive the job in the
+   * append-only event log (an email address, say).
+   */
+  task<T>(name: string, handler: JobHandler<T>, options: QueueOptions = {}) {
+    this.define(name, handler as JobHandler<unknown>, options);
+  }
+
   /** Runs `handler` on a cron schedule (UTC), once per tick across all worker processes. */
   schedule(
     name: string,

@@ -222,9 +222,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
           operationId: 'auth.register',
           summary: 'Customer self-sign-up',
           description:
-            'Anyone may call it; rate limited per client address. Creates a customer user. By default it ' +
-            'can sign in at once; the tenant may require email verification and/or staff approval first. A ' +
-            'verification email is always sent.',
+            'Anyone may call it; rate limited per client address. Creates a customer user, holding no role ' +
+            'until it is linked to a customer account. By default it can sign in at once (201 with the user; ' +
+            'a taken address answers 409, which sign-in at once cannot hide). Where the tenant requires email ' +
+            'verification, the answer is 202 whether or not the address is taken: a new address gets its ' +
+            'account and a verification email, a taken one an email to its owner saying someone tried. The ' +
+            'tenant may also require staff approval first.',
           headers: TenantHeaders,
           body: Type.Object(
             {
@@ -236,12 +239,16 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
             },
             { additionalProperties: false },
           ),
-          response: { 201: User, ...problemResponses(409) },
+          response: { 201: User, 202: Accepted, ...problemResponses(409) },
         },
       },
       async (request, reply) => {
-        const user = await withTx(request.ctx, async (tx) => viewOf(tx, await register(tx, request.body)));
-        return reply.code(201).send(user);
+        const answer = await withTx(request.ctx, async (tx) => {
+          const outcome = await register(tx, request.body);
+          return outcome.kind === 'created' ? viewOf(tx, outcome.user) : null;
+        });
+        if (answer === null) return reply.code(202).send({ accepted: true as const });
+        return reply.code(201).send(answer);
       },
     );
 

@@ -2,13 +2,20 @@ import { and, count, eq, gt } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
+import { type RequestContext, type Runtime, systemContext } from '../../kernel/context.js';
 import { AppError } from '../../kernel/errors.js';
+import { enqueue } from '../../kernel/events/emit.js';
 import { getCurrentTenantSettings } from '../tenancy/index.js';
 import { emailKey } from './email.js';
-import { sendNewDeviceEmail, sendPasswordResetEmail, sendVerificationEmail } from './emails.js';
+import {
+  sendNewDeviceEmail,
+  sendPasswordResetEmail,
+  sendRegistrationAttemptEmail,
+  sendVerificationEmail,
+} from './emails.js';
 import { verifySecondFactor } from './mfa.service.js';
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from './one-time-tokens.js';
-import { verifyPassword } from './passwords.js';
+import { hashPassword, passwordProblem, verifyPassword } from './passwords.js';
 import { loginFailures, type UserRow, users } from './schema.js';
 import {
   type IssuedTokens,
@@ -19,7 +26,15 @@ import {
   revokeUserSessions,
   startSession,
 } from './sessions.service.js';
-import { createUser, findUserByEmail, getUser, setPassword, type UserView, viewOf } from './users.service.js';
+import {
+  createUser,
+  findUserByEmail,
+  getUser,
+  setPassword,
+  type UserView,
+  viewOf,
+  weakPassword,
+} from './users.service.js';
 
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
 /** Failed sign-ins to one account within the window that lock it. */
@@ -39,14 +54,66 @@ export interface RegisterInput {
   phone?: string | undefined;
 }
 
-/** Customer self-sign-up. The tenant's settings decide whether the user may sign in at once. */
-export async function register(tx: Tx, input: RegisterInput): Promise<UserRow> {
+export type RegisterOutcome = { kind: 'created'; user: UserRow } | { kind: 'accepted' };
+
+/** What a job done for a request needs to know of it (for its audit entries and emails). */
+interface RequestFacts {
+  tenantId: string;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+function factsOf(tx: Tx): RequestFacts {
+  const { tenantId, requestId, ip, userAgent } = tx.ctx;
+  if (!tenantId) throw new Error('sign-up and email flows belong to a tenant');
+  return { tenantId, requestId, ip, userAgent };
+}
+
+/** The unit of work of a job done for a request: the system acting, with the request's facts. */
+export function contextOfRequest(runtime: Runtime, facts: RequestFacts): RequestContext {
+  return {
+    ...systemContext(runtime, facts.tenantId, facts.requestId),
+    ip: facts.ip,
+    userAgent: facts.userAgent,
+  };
+}
+
+export const REGISTRATION_TASK = 'identity.registration';
+export const PASSWORD_RESET_TASK = 'identity.password-reset';
+export const VERIFICATION_TASK = 'identity.verification-resend';
+
+export interface RegistrationJob extends RequestFacts {
+  email: string;
+  name: string;
+  passwordHash: string;
+  locale: string | null;
+  phone: string | null;
+}
+
+/**
+ * Customer self-sign-up. The tenant's settings decide whether the user may sign in at once. Where
+ * the email must be verified first, a taken address is answered exactly as a new one (202, the same
+ * work: the password is checked and hashed, and a job does the rest), and its owner is told someone
+ * tried; where sign-up opens the account at once, a taken address cannot be hidden (409).
+ */
+export async function register(tx: Tx, input: RegisterInput): Promise<RegisterOutcome> {
   const auth = (await getCurrentTenantSettings(tx)).auth ?? {};
-  const status = auth.requireEmailVerification
-    ? 'pending_verification'
-    : auth.requireApproval
-      ? 'pending_approval'
-      : 'active';
+  if (auth.requireEmailVerification) {
+    const problem = passwordProblem(input.password, input.email);
+    if (problem) throw weakPassword(problem);
+    const job: RegistrationJob = {
+      ...factsOf(tx),
+      email: input.email,
+      name: input.name,
+      passwordHash: await hashPassword(input.password),
+      locale: input.locale ?? null,
+      phone: input.phone ?? null,
+    };
+    await enqueue(tx, REGISTRATION_TASK, job);
+    return { kind: 'accepted' };
+  }
+  const status = auth.requireApproval ? 'pending_approval' : 'active';
   const user = await createUser(tx, {
     kind: 'customer',
     email: input.email,
@@ -61,7 +128,36 @@ export async function register(tx: Tx, input: RegisterInput): Promise<UserRow> {
   });
   await sendVerificationEmail(tx, user, await issueOneTimeToken(tx, user, 'verify_email'));
   await audit(tx, { action: 'auth.registered', entityType: 'user', entityId: user.id, after: { status } });
-  return user;
+  return { kind: 'created', user };
+}
+
+/** The job behind a sign-up that must verify its email: a new account, or a word to the owner. */
+export async function completeRegistration(tx: Tx, job: RegistrationJob): Promise<void> {
+  const existing = await findUserByEmail(tx, job.email);
+  // The same job run again (it may run twice) finds the account it made: nothing more to do.
+  if (existing?.passwordHash === job.passwordHash) return;
+  if (existing) {
+    if (existing.status !== 'erased') await sendRegistrationAttemptEmail(tx, existing);
+    await audit(tx, { action: 'auth.registration_repeated', entityType: 'user', entityId: existing.id });
+    return;
+  }
+  const user = await createUser(tx, {
+    kind: 'customer',
+    email: job.email,
+    name: job.name,
+    passwordHash: job.passwordHash,
+    status: 'pending_verification',
+    roles: [],
+    locale: job.locale ?? undefined,
+    phone: job.phone ?? undefined,
+  });
+  await sendVerificationEmail(tx, user, await issueOneTimeToken(tx, user, 'verify_email'));
+  await audit(tx, {
+    action: 'auth.registered',
+    entityType: 'user',
+    entityId: user.id,
+    after: { status: user.status },
+  });
 }
 
 export interface LoginInput {
@@ -223,8 +319,16 @@ export async function logoutAll(tx: Tx, userId: string): Promise<number> {
   return ended;
 }
 
-/** Sends a reset link when the account exists and can sign in; says nothing either way. */
+/**
+ * Asks for a reset link. The answer, and the work done before it, are the same whether or not the
+ * account exists: the lookup and the email happen in a job.
+ */
 export async function forgotPassword(tx: Tx, email: string): Promise<void> {
+  await enqueue(tx, PASSWORD_RESET_TASK, { ...factsOf(tx), email });
+}
+
+/** The job behind forgot-password: a reset link when the account exists and can sign in. */
+export async function sendPasswordReset(tx: Tx, email: string): Promise<void> {
   const user = await findUserByEmail(tx, email);
   if (!user || user.status === 'erased' || user.status === 'deactivated') return;
   await sendPasswordResetEmail(tx, user, await issueOneTimeToken(tx, user, 'reset_password'));
@@ -275,8 +379,13 @@ export async function verifyEmail(tx: Tx, token: string): Promise<void> {
   });
 }
 
-/** Sends a new verification link when the address is still unverified; says nothing either way. */
+/** Asks for a new verification link; answered the same whatever the address (a job does the work). */
 export async function resendVerification(tx: Tx, email: string): Promise<void> {
+  await enqueue(tx, VERIFICATION_TASK, { ...factsOf(tx), email });
+}
+
+/** The job behind resend-verification: a new link when the address is still unverified. */
+export async function sendVerificationAgain(tx: Tx, email: string): Promise<void> {
   const user = await findUserByEmail(tx, email);
   if (!user || user.emailVerifiedAt || user.status === 'erased' || user.status === 'deactivated') return;
   await sendVerificationEmail(tx, user, await issueOneTimeToken(tx, user, 'verify_email'));

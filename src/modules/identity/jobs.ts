@@ -1,6 +1,24 @@
 import { withTx } from '../../db/tx.js';
 import { systemContext } from '../../kernel/context.js';
 import type { JobRegistry } from '../../kernel/events/registry.js';
+import {
+  completeRegistration,
+  contextOfRequest,
+  PASSWORD_RESET_TASK,
+  REGISTRATION_TASK,
+  type RegistrationJob,
+  sendPasswordReset,
+  sendVerificationAgain,
+  VERIFICATION_TASK,
+} from './auth.service.js';
+
+interface EmailJob {
+  tenantId: string;
+  requestId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+  email: string;
+}
 
 /**
  * Daily housekeeping: failed sign-ins older than a day (lockout needs 15 minutes), spent or expired
@@ -8,6 +26,17 @@ import type { JobRegistry } from '../../kernel/events/registry.js';
  * scopes each statement to one tenant (or the platform), so each is visited in turn.
  */
 export function registerIdentityJobs(registry: JobRegistry): void {
+  // The work behind answers that must not tell whether an address has an account (auth.service.ts).
+  registry.task<RegistrationJob>(REGISTRATION_TASK, (job, runtime) =>
+    withTx(contextOfRequest(runtime, job), (tx) => completeRegistration(tx, job)),
+  );
+  registry.task<EmailJob>(PASSWORD_RESET_TASK, (job, runtime) =>
+    withTx(contextOfRequest(runtime, job), (tx) => sendPasswordReset(tx, job.email)),
+  );
+  registry.task<EmailJob>(VERIFICATION_TASK, (job, runtime) =>
+    withTx(contextOfRequest(runtime, job), (tx) => sendVerificationAgain(tx, job.email)),
+  );
+
   registry.schedule('identity-cleanup', '40 3 * * *', async (_data, runtime) => {
     const tenants = await withTx(
       systemContext(runtime, null),

@@ -49,7 +49,7 @@ describe('privilege escalation', () => {
   }
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ workers: true });
     admin = await signIn(t.app, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password);
     adminId = (await call('GET', '/me')).json().id;
   });

@@ -24,9 +24,12 @@ export function isAdministrativeRole(role: { key: string; permissions: readonly 
   );
 }
 
-/** The system (CLI, first start, jobs) is trusted; every other actor is held to the rules below. */
+/**
+ * The system (CLI, first start, jobs) and platform administrators (who run the whole installation
+ * and set up each tenant's owner) are trusted; every other actor is held to the rules below.
+ */
 function isSystem(actor: Actor): boolean {
-  return actor.type === 'system';
+  return actor.type === 'system' || (actor.type === 'user' && actor.kind === 'platform');
 }
 
 function isSuperAdmin(actor: Actor): boolean {

@@ -86,6 +86,8 @@ export interface NewUser {
   name: string;
   /** Absent: the user sets one through the emailed link. */
   password?: string | undefined;
+  /** A password already checked and hashed (a sign-up finished by a job). */
+  passwordHash?: string | undefined;
   status?: UserStatus;
   roles?: string[];
   locale?: string | undefined;
@@ -116,7 +118,8 @@ export async function createUser(tx: Tx, input: NewUser): Promise<UserRow> {
       email: input.email.trim(),
       emailKey: emailKey(input.email),
       name: input.name.trim(),
-      passwordHash: input.password === undefined ? null : await hashPassword(input.password),
+      passwordHash:
+        input.password === undefined ? (input.passwordHash ?? null) : await hashPassword(input.password),
       status: input.status ?? 'active',
       emailVerifiedAt: input.emailVerified ? new Date() : null,
       locale: input.locale ?? null,

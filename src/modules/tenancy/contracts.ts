@@ -29,11 +29,31 @@ const CatalogSettings = Type.Object(
   { additionalProperties: false },
 );
 
+const FrontEndUrl = Type.String({
+  maxLength: 300,
+  pattern: '^https?://[^\\s/?#]+(/[^\\s?#]*)?$',
+  description:
+    'Base URL without query; emails link to <url>/verify-email?token=… and <url>/reset-password?token=…',
+});
+
+const LinkSettings = Type.Object(
+  {
+    storefrontUrl: Type.Optional(FrontEndUrl),
+    adminUrl: Type.Optional(FrontEndUrl),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Front ends that emails link to: customers to the storefront, staff to the admin panel. Unset: the server’s own pages at PUBLIC_URL/account.',
+  },
+);
+
 const editableByTenant = {
   defaultCurrency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
   locale: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' })),
   auth: Type.Optional(AuthSettings),
   catalog: Type.Optional(CatalogSettings),
+  links: Type.Optional(LinkSettings),
 };
 
 /** What a tenant's own administrators may change (`settings.manage`). */
@@ -66,6 +86,7 @@ export const TenantSettingsView = Type.Object({
   locale: Type.String(),
   auth: AuthSettings,
   catalog: CatalogSettings,
+  links: LinkSettings,
   rateLimits: Type.Object(
     {
       userPerMin: Type.Optional(Type.Integer()),

@@ -27,10 +27,22 @@ export interface TenantCatalogSettings {
   requireLogin?: boolean;
 }
 
+/**
+ * Where the tenant's front ends are, for links in emails (verify an address, reset a password,
+ * accept an invitation). Unset: the server's own minimal pages under PUBLIC_URL/account.
+ */
+export interface TenantLinkSettings {
+  /** The storefront or dealer portal customers use, e.g. https://bayi.example.com. */
+  storefrontUrl?: string;
+  /** The admin panel staff use, e.g. https://panel.example.com. */
+  adminUrl?: string;
+}
+
 export interface TenantSettings {
   defaultCurrency?: string;
   locale?: string;
   auth?: TenantAuthSettings;
+  links?: TenantLinkSettings;
   catalog?: TenantCatalogSettings;
   rateLimits?: TenantRateLimits;
   [key: string]: unknown;

@@ -108,6 +108,7 @@ export interface TenantSettingsView {
   locale: string;
   auth: NonNullable<TenantSettings['auth']>;
   catalog: NonNullable<TenantSettings['catalog']>;
+  links: NonNullable<TenantSettings['links']>;
   rateLimits: NonNullable<TenantSettings['rateLimits']>;
 }
 
@@ -117,6 +118,7 @@ function settingsView(settings: TenantSettings): TenantSettingsView {
     locale: settings.locale ?? DEFAULT_LOCALE,
     auth: settings.auth ?? {},
     catalog: settings.catalog ?? {},
+    links: settings.links ?? {},
     rateLimits: settings.rateLimits ?? {},
   };
 }
