@@ -1,17 +1,12 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { buildApp } from './app.js';
 import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
 import { describeFailure } from './cli-failure.js';
 import { ConfigError, loadConfig } from './config.js';
-import { openDatabase } from './db/database.js';
-import { shippedMigrationCount } from './db/migrate.js';
 import type { Runtime } from './kernel/context.js';
 import { AppError } from './kernel/errors.js';
-import { JobRegistry } from './kernel/events/registry.js';
-import { createBoss } from './kernel/jobs/boss.js';
-import { createMetrics } from './kernel/metrics.js';
 import { DEMO_CATALOG_SIZES, type DemoCatalogSize } from './modules/catalog/demo-catalog.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { closeRuntime, createLogger, createRuntime } from './runtime.js';
 import { createUserFromCli, seedDemoData } from './seed.js';
 import { runProcess } from './server.js';
@@ -163,30 +158,8 @@ async function withDatabase(task: (runtime: Runtime) => Promise<void>): Promise<
   }
 }
 
-/** Builds the app with connections that are never opened: the document needs only the route schemas. */
 async function printOpenApi(): Promise<void> {
-  const config = { ...loadConfig(), logLevel: 'silent' as const };
-  const log = createLogger(config);
-  const unusedUrl = 'postgres://unused:unused@127.0.0.1:1/unused';
-  const db = openDatabase(config, unusedUrl);
-  const runtime: Runtime = {
-    config,
-    db,
-    jobs: new JobRegistry(),
-    boss: createBoss(unusedUrl, log, { supervise: false }),
-    log,
-  };
-  const app = await buildApp({
-    runtime,
-    metrics: createMetrics(db),
-    redis: null,
-    expectedMigrations: shippedMigrationCount(),
-    workersRunning: null,
-  });
-  await app.ready();
-  process.stdout.write(`${JSON.stringify(app.swagger(), null, 2)}\n`);
-  await app.close();
-  await db.close();
+  process.stdout.write(`${JSON.stringify(await buildOpenApiDocument(loadConfig()), null, 2)}\n`);
 }
 
 interface UserCommandValues {

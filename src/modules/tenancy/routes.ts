@@ -23,7 +23,7 @@ export const tenancyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Open to everyone, signed in or not. The tenant is taken from the credentials, else `X-Tenant`, ' +
           'else the default tenant: a storefront reads its name, currency and locale here.',
         headers: TenantHeaders,
-        response: { 200: TenantProfile, ...problemResponses(404, 403) },
+        response: { 200: TenantProfile, ...problemResponses() },
       },
     },
     (request) => withTx(request.ctx, getCurrentTenantProfile, { readOnly: true }),
