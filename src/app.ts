@@ -22,6 +22,7 @@ import type { Metrics } from './kernel/metrics.js';
 import { catalogRoutes, productListingRoutes, registerCatalogJobs } from './modules/catalog/index.js';
 import { fileRoutes, registerFileJobs } from './modules/files/index.js';
 import {
+  accountPages,
   adminRoutes,
   authRoutes,
   deferredIdentityError,
@@ -184,6 +185,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(fileRoutes, { prefix: API_PREFIX });
   await app.register(catalogRoutes, { prefix: API_PREFIX });
   await app.register(productListingRoutes, { prefix: API_PREFIX });
+
+  // The pages behind emailed links, for tenants without front ends of their own (not under /api/v1).
+  await app.register(accountPages, { authPerMinute: config.rateLimitAuthPerMin });
 
   await registerDocsUi(app);
   return app;

@@ -1,3 +1,4 @@
+export { accountPages } from './account-pages.js';
 export { adminRoutes } from './admin.routes.js';
 export { authRoutes } from './auth.routes.js';
 export { type BootstrapResult, bootstrapIdentity, DEFAULT_BOOTSTRAP_EMAIL } from './bootstrap.js';
@@ -15,4 +16,10 @@ export { deferredIdentityError, deferredIdentityErrorHook, requestIdentityHook }
 export { listenForRevocations } from './revocations.js';
 export { ensureBuiltInRoles } from './roles.service.js';
 export { type UserRow, users } from './schema.js';
+export {
+  setUpTenant,
+  type TenantOwner,
+  type TenantSetup,
+  type TenantSetupResult,
+} from './tenant-setup.service.js';
 export { createUser, findUserByEmail, type NewUser } from './users.service.js';
