@@ -39,8 +39,34 @@ import {
 export const LOCKOUT_WINDOW_MS = 15 * 60 * 1000;
 /** Failed sign-ins to one account within the window that lock it. */
 export const ACCOUNT_LOCK_THRESHOLD = 10;
-/** Failed sign-ins from one address within the window (any accounts) that stop it signing in. */
-export const ADDRESS_LOCK_THRESHOLD = 50;
+/**
+ * Failed sign-ins from one address within the window (any accounts) after which every sign-in from
+ * it is slowed down. Not refused: behind a proxy without TRUST_PROXY, or behind a company's NAT, one
+ * address is many people, and one of them guessing must not lock the others out.
+ */
+export const ADDRESS_SLOWDOWN_THRESHOLD = 50;
+const SLOWDOWN_STEP_MS = 250;
+export const MAX_SLOWDOWN_MS = 5_000;
+
+/** How long a sign-in from an address with `failures` recent failures waits before it is checked. */
+export function slowdownFor(failures: number): number {
+  if (failures < ADDRESS_SLOWDOWN_THRESHOLD) return 0;
+  return Math.min(MAX_SLOWDOWN_MS, (failures - ADDRESS_SLOWDOWN_THRESHOLD + 1) * SLOWDOWN_STEP_MS);
+}
+
+/**
+ * The wait before a sign-in from the request's address is checked (0 for most). The caller waits
+ * outside any transaction, so a slowed sign-in holds no connection.
+ */
+export async function signInDelay(tx: Tx): Promise<number> {
+  if (!tx.ctx.ip) return 0;
+  const since = new Date(Date.now() - LOCKOUT_WINDOW_MS);
+  const [address] = await tx.db
+    .select({ n: count() })
+    .from(loginFailures)
+    .where(and(eq(loginFailures.ip, tx.ctx.ip), gt(loginFailures.at, since)));
+  return slowdownFor(address?.n ?? 0);
+}
 
 /** The one answer to every failed sign-in, so it tells nothing about which part was wrong. */
 export const invalidCredentials = () =>
@@ -66,7 +92,15 @@ interface RequestFacts {
 
 function factsOf(tx: Tx): RequestFacts {
   const { tenantId, requestId, ip, userAgent } = tx.ctx;
-  if (!tenantId) throw new Error('sign-up and email flows belong to a tenant');
+  // Platform credentials leave a request with no tenant; these flows are a tenant's, so that is the
+  // caller's mistake, not the server's.
+  if (!tenantId) {
+    throw new AppError(
+      'tenant.required',
+      400,
+      'Sign-up and the emailed account links belong to a tenant: send them without platform credentials.',
+    );
+  }
   return { tenantId, requestId, ip, userAgent };
 }
 
@@ -98,12 +132,13 @@ export interface RegistrationJob extends RequestFacts {
  * tried; where sign-up opens the account at once, a taken address cannot be hidden (409).
  */
 export async function register(tx: Tx, input: RegisterInput): Promise<RegisterOutcome> {
+  const facts = factsOf(tx);
   const auth = (await getCurrentTenantSettings(tx)).auth ?? {};
   if (auth.requireEmailVerification) {
     const problem = passwordProblem(input.password, input.email);
     if (problem) throw weakPassword(problem);
     const job: RegistrationJob = {
-      ...factsOf(tx),
+      ...facts,
       email: input.email,
       name: input.name,
       passwordHash: await hashPassword(input.password),
@@ -164,6 +199,8 @@ export interface LoginInput {
   email: string;
   password: string;
   remember: boolean;
+  /** How long the sign-in was held back for its address's failures (recorded in the audit log). */
+  delayed?: number;
 }
 
 export type LoginOutcome =
@@ -189,7 +226,7 @@ export async function login(tx: Tx, input: LoginInput): Promise<LoginOutcome> {
       action: locked ? 'auth.login_blocked' : nowLocked ? 'auth.account_locked' : 'auth.login_failed',
       entityType: 'user',
       entityId: user?.id ?? null,
-      after: { email: input.email.slice(0, 254) },
+      after: { email: input.email.slice(0, 254), ...(input.delayed ? { delayedMs: input.delayed } : {}) },
     });
     return { kind: 'denied', error: invalidCredentials() };
   }
@@ -210,7 +247,7 @@ export async function login(tx: Tx, input: LoginInput): Promise<LoginOutcome> {
     await audit(tx, { action: 'auth.mfa_challenged', entityType: 'user', entityId: user.id });
     return { kind: 'mfa', mfaToken: encodeMfaToken(mfaToken, input.remember) };
   }
-  return completeLogin(tx, user, input.remember);
+  return completeLogin(tx, user, input.remember, input.delayed);
 }
 
 /** Second step of a sign-in with two-factor authentication: a TOTP code or a recovery code. */
@@ -238,7 +275,7 @@ export async function completeMfaLogin(tx: Tx, mfaToken: string, code: string): 
   return completeLogin(tx, user, decoded.remember);
 }
 
-async function completeLogin(tx: Tx, user: UserRow, remember: boolean): Promise<LoginOutcome> {
+async function completeLogin(tx: Tx, user: UserRow, remember: boolean, delayed = 0): Promise<LoginOutcome> {
   const newDevice = !(await knownDevice(tx, user.id, tx.ctx.userAgent));
   const tokens = await startSession(tx, user, { remember });
   if (newDevice && user.lastLoginAt) await sendNewDeviceEmail(tx, user);
@@ -246,7 +283,12 @@ async function completeLogin(tx: Tx, user: UserRow, remember: boolean): Promise<
     action: 'auth.login',
     entityType: 'user',
     entityId: user.id,
-    after: { sessionId: tokens.sessionId, newDevice, mfaSetupRequired: tokens.mfaSetupRequired },
+    after: {
+      sessionId: tokens.sessionId,
+      newDevice,
+      mfaSetupRequired: tokens.mfaSetupRequired,
+      ...(delayed ? { delayedMs: delayed } : {}),
+    },
   });
   return { kind: 'tokens', tokens, user: await viewOf(tx, user) };
 }
@@ -268,19 +310,14 @@ function statusProblem(user: UserRow): AppError | null {
   }
 }
 
+/** An account with too many recent failed sign-ins is locked: even its right password is refused. */
 async function isLocked(tx: Tx, key: string): Promise<boolean> {
   const since = new Date(Date.now() - LOCKOUT_WINDOW_MS);
   const [account] = await tx.db
     .select({ n: count() })
     .from(loginFailures)
     .where(and(eq(loginFailures.emailKey, key), gt(loginFailures.at, since)));
-  if ((account?.n ?? 0) >= ACCOUNT_LOCK_THRESHOLD) return true;
-  if (!tx.ctx.ip) return false;
-  const [address] = await tx.db
-    .select({ n: count() })
-    .from(loginFailures)
-    .where(and(eq(loginFailures.ip, tx.ctx.ip), gt(loginFailures.at, since)));
-  return (address?.n ?? 0) >= ADDRESS_LOCK_THRESHOLD;
+  return (account?.n ?? 0) >= ACCOUNT_LOCK_THRESHOLD;
 }
 
 async function recordFailure(tx: Tx, key: string): Promise<void> {
