@@ -54,15 +54,18 @@ export const API_PROBLEM_STATUSES: readonly number[] = [400, 401, 403, 429, 500]
 /** Problem responses a route documents: the given statuses plus those every API route can answer. */
 export function problemResponses(...statuses: number[]): Record<number, TSchema> {
   const all = [...new Set([...API_PROBLEM_STATUSES, ...statuses])].sort();
-  return Object.fromEntries(
-    all.map((status) => [
-      status,
-      Type.Unsafe({
-        description: problemDescription(status),
-        content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
-      }),
-    ]),
-  );
+  return Object.fromEntries(all.map((status) => [status, problemResponse(problemDescription(status))]));
+}
+
+/**
+ * A problem response in the route's own words, for a status whose shared description would mislead
+ * (the document keeps it as it is instead of pointing to the shared one).
+ */
+export function problemResponse(description: string): TSchema {
+  return Type.Unsafe({
+    description,
+    content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+  });
 }
 
 /** Headers every tenant-scoped API route accepts (documented; other headers pass through). */

@@ -6,7 +6,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { withTx } from '../../db/tx.js';
 import { AppError } from '../../kernel/errors.js';
-import { problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
+import { problemResponse, problemResponses, TenantHeaders } from '../../kernel/http/schemas.js';
 import { decodeCursor, pageOf, toPage } from '../../kernel/pagination.js';
 import { requireTenantMember } from './access.js';
 import {
@@ -268,7 +268,24 @@ const uploadRoute: FastifyPluginAsyncTypebox = async (app) => {
         security,
         consumes: ['multipart/form-data'],
         body: UploadForm,
-        response: { 201: FileSchema, ...problemResponses(401, 403, 413, 415, 422, 503) },
+        response: {
+          201: FileSchema,
+          ...problemResponses(401, 403),
+          413: problemResponse(
+            'The file is larger than its purpose allows (`files.too_large`, `maxBytes` says the limit), or a ' +
+              'body that is not a form larger than BODY_LIMIT (`request.body_too_large`)',
+          ),
+          415: problemResponse(
+            'The file’s bytes are not a type its purpose takes (`files.unsupported_type`), or the body is not ' +
+              'multipart/form-data (`request.unsupported_media_type`)',
+          ),
+          422: problemResponse(
+            'The image cannot be read (`files.invalid_image`) or has more pixels than accepted (`files.image_too_large`)',
+          ),
+          503: problemResponse(
+            'File storage cannot be reached (`files.storage_unavailable`): try again shortly',
+          ),
+        },
       },
     },
     async (request, reply) => {
