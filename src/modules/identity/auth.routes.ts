@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -17,6 +18,7 @@ import {
   register,
   resendVerification,
   resetPassword,
+  signInDelay,
   verifyEmail,
 } from './auth.service.js';
 import { ACCESS_COOKIE, CSRF_COOKIE, checkCsrf, cookiesOf, REFRESH_COOKIE } from './authenticator.js';
@@ -89,7 +91,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<AuthRoutesOptions> = async (
     },
     async (request, reply) => {
       const { email, password, remember = false } = request.body;
-      const outcome = await withTx(request.ctx, (tx) => login(tx, { email, password, remember }));
+      // An address with many recent failures waits first (outside any transaction), then is checked.
+      const delay = await withTx(request.ctx, signInDelay, { readOnly: true });
+      if (delay > 0) await setTimeout(delay);
+      const outcome = await withTx(request.ctx, (tx) =>
+        login(tx, { email, password, remember, delayed: delay }),
+      );
       return answerLogin(reply, outcome, request.query.mode === 'cookie');
     },
   );

@@ -10,6 +10,7 @@ import {
   waitForJobs,
   waitForMessage,
 } from '../../../test/identity.js';
+import { slowdownFor } from './auth.service.js';
 
 const PASSWORD = 'Kırmızı-Kutu-77';
 
@@ -154,6 +155,29 @@ describe('sign-up, sign-in and sessions', () => {
         `SELECT action FROM audit_logs WHERE action IN ('auth.account_locked', 'auth.login_blocked')`,
       );
       expect(actions.map((a) => a.action).sort()).toEqual(['auth.account_locked', 'auth.login_blocked']);
+    });
+
+    it('slows down, but never refuses, the right password from an address with many failures', async () => {
+      expect([0, 49, 50, 51, 70, 1_000].map(slowdownFor)).toEqual([0, 0, 250, 500, 5_000, 5_000]);
+      await makeUser(t, { email: 'ofis@ornek.com', password: PASSWORD, kind: 'customer' });
+      const tenantId = await t.tenantId('demo');
+      // Exactly 55 failures from this address, on other accounts: one person behind a shared address.
+      await t.ownerQuery(`DELETE FROM login_failures WHERE ip = '127.0.0.1'`);
+      await t.ownerQuery(
+        `INSERT INTO login_failures (tenant_id, id, email_key, ip)
+         SELECT $1, gen_random_uuid(), 'baska' || n || '@ornek.com', '127.0.0.1' FROM generate_series(1, 55) n`,
+        [tenantId],
+      );
+      try {
+        const response = await post('/api/v1/auth/login', { email: 'ofis@ornek.com', password: PASSWORD });
+        expect(response.statusCode, response.body).toBe(200);
+        const [entry] = await t.ownerQuery<{ after: { delayedMs?: number } }>(
+          `SELECT after FROM audit_logs WHERE action = 'auth.login' AND entity_id = (SELECT id::text FROM users WHERE email = 'ofis@ornek.com')`,
+        );
+        expect(entry?.after.delayedMs).toBe(1_500);
+      } finally {
+        await t.ownerQuery(`DELETE FROM login_failures WHERE email_key LIKE 'baska%'`);
+      }
     });
 
     it('emails the user about a sign-in from a new device', async () => {
