@@ -6,8 +6,7 @@ import { type MigrationResult, migrateDatabase } from './db/migrate.js';
 import { withTx } from './db/tx.js';
 import { redactUrl } from './db/urls.js';
 import { type Runtime, systemContext } from './kernel/context.js';
-import { bootstrapIdentity } from './modules/identity/index.js';
-import { ensureTenant } from './modules/tenancy/index.js';
+import { bootstrapIdentity, setUpTenant } from './modules/identity/index.js';
 
 export interface DatabaseHandle {
   ownerUrl: string;
@@ -49,7 +48,7 @@ export async function prepareDatabase(
 export async function ensureDefaultTenant(runtime: Runtime): Promise<void> {
   const slug = runtime.config.defaultTenant;
   const { tenant, created } = await withTx(systemContext(runtime, null), (tx) =>
-    ensureTenant(tx, { slug, name: slug === 'demo' ? 'Çarşı Demo Ambalaj' : slug }),
+    setUpTenant(tx, { slug, name: slug === 'demo' ? 'Çarşı Demo Ambalaj' : slug }, { ifMissing: true }),
   );
   if (created) runtime.log.info({ tenant: slug }, 'default tenant created');
   const admin = await bootstrapIdentity(runtime, tenant.id);

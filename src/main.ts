@@ -10,6 +10,7 @@ import { buildOpenApiDocument } from './openapi.js';
 import { closeRuntime, createLogger, createRuntime } from './runtime.js';
 import { createUserFromCli, seedDemoData } from './seed.js';
 import { runProcess } from './server.js';
+import { createTenantFromCli, tenantCommandProblems } from './tenant-command.js';
 
 const HELP: Record<string, string> = {
   carsi: `carsi — commerce backend
@@ -24,6 +25,7 @@ Commands:
   seed [--demo] [--size small|large]
                         Create the default tenant; --demo adds demo data
   user create           Create a user (staff, customer or platform administrator)
+  tenant create         Create a tenant with its owner (a super_admin)
   openapi               Print the OpenAPI 3.1 document as JSON
 
 Run "carsi <command> --help" for a command's options. Configuration comes from environment
@@ -64,6 +66,20 @@ Options:
   --role <key>         Role key, repeatable (e.g. super_admin; customers: dealer_owner)
   --kind <kind>        staff (default) or customer
   --platform           A platform administrator (no tenant, no roles)`,
+  tenant: `carsi tenant create --slug <slug> --name <name> --owner-email <email> [options]
+
+Creates a tenant with its copies of the built-in roles and its owner, a staff user holding
+super_admin, in one transaction: a bad argument, a weak password or a slug already taken creates
+nothing. Prints the tenant's id, then the owner's.
+
+Options:
+  --slug <slug>             The tenant's slug (a-z, 0-9, hyphens; what X-Tenant names)
+  --name <name>             The tenant's display name
+  --owner-email <email>     The owner's sign-in email
+  --owner-password <pw>     The owner's password: they sign in at once. At least 10 characters,
+                            not a common password, not containing the email's part before the @.
+                            Without it, the owner is emailed a link to choose one
+  --owner-name <name>       The owner's display name (default: the part of the email before @)`,
   openapi: `carsi openapi
 
 Prints the OpenAPI 3.1 document of the API to standard output. Needs no database.`,
@@ -89,6 +105,10 @@ async function main(argv: string[]): Promise<void> {
     role: { type: 'string', multiple: true },
     kind: { type: 'string' },
     platform: { type: 'boolean' },
+    slug: { type: 'string' },
+    'owner-email': { type: 'string' },
+    'owner-password': { type: 'string' },
+    'owner-name': { type: 'string' },
   } as const;
   let values: ReturnType<typeof parseArgs<{ options: typeof options }>>['values'];
   let positionals: string[];
@@ -97,14 +117,26 @@ async function main(argv: string[]): Promise<void> {
       args: rest,
       options,
       strict: true,
-      allowPositionals: command === 'user',
+      allowPositionals: command === 'user' || command === 'tenant',
     }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n\n${help}`);
   }
   const userOptions = ['tenant', 'email', 'password', 'name', 'role', 'kind', 'platform'] as const;
-  if (command !== 'user' && userOptions.some((option) => values[option] !== undefined)) {
-    throw new UsageError(`Those options apply to "user create" only.\n\n${help}`);
+  const tenantOptions = ['slug', 'name', 'owner-email', 'owner-password', 'owner-name'] as const;
+  const allowed: readonly string[] =
+    command === 'user' ? userOptions : command === 'tenant' ? tenantOptions : [];
+  const takenBy = (option: string) =>
+    [
+      (userOptions as readonly string[]).includes(option) ? '"user create"' : null,
+      (tenantOptions as readonly string[]).includes(option) ? '"tenant create"' : null,
+    ]
+      .filter(Boolean)
+      .join(' and ');
+  for (const option of [...new Set([...userOptions, ...tenantOptions])]) {
+    if (values[option] !== undefined && !allowed.includes(option)) {
+      throw new UsageError(`--${option} applies to ${takenBy(option)} only.\n\n${help}`);
+    }
   }
   if (values.help) {
     process.stdout.write(`${help}\n`);
@@ -138,6 +170,8 @@ async function main(argv: string[]): Promise<void> {
       return printOpenApi();
     case 'user':
       return createUserCommand(positionals, values, help);
+    case 'tenant':
+      return createTenantCommand(positionals, values, help);
   }
 }
 
@@ -199,6 +233,47 @@ async function createUserCommand(
       roles: values.role ?? [],
     });
     process.stdout.write(`${user.id}\n`);
+  });
+}
+
+interface TenantCommandValues {
+  slug?: string | undefined;
+  name?: string | undefined;
+  'owner-email'?: string | undefined;
+  'owner-password'?: string | undefined;
+  'owner-name'?: string | undefined;
+}
+
+async function createTenantCommand(
+  positionals: string[],
+  values: TenantCommandValues,
+  help: string,
+): Promise<void> {
+  if (positionals.join(' ') !== 'create') throw new UsageError(help);
+  const { slug, name } = values;
+  const ownerEmail = values['owner-email'];
+  if (!slug || !name || !ownerEmail) {
+    throw new UsageError(`--slug, --name and --owner-email are required.\n\n${help}`);
+  }
+  const input = {
+    slug,
+    name,
+    ownerEmail,
+    ownerPassword: values['owner-password'],
+    ownerName: values['owner-name'],
+  };
+  const problems = tenantCommandProblems(input);
+  if (problems.length > 0) throw new UsageError(`${problems.join('\n')}\n\n${help}`);
+  await withDatabase(async (runtime) => {
+    const { tenant, owner, invited } = await createTenantFromCli(runtime, input);
+    process.stdout.write(
+      `Tenant "${tenant.slug}" created.\n` +
+        `Owner ${owner!.email} (super_admin): ${
+          invited
+            ? 'emailed a link to choose a password (kept in the outbound messages until delivered)'
+            : 'signs in with the given password'
+        }.\n${tenant.id}\n${owner!.id}\n`,
+    );
   });
 }
 

@@ -1,26 +1,29 @@
 import pg from 'pg';
-import { asTenant, withTx } from './db/tx.js';
+import { withTx } from './db/tx.js';
 import { type Runtime, systemContext } from './kernel/context.js';
 import { AppError } from './kernel/errors.js';
 import { type DemoCatalogSize, seedDemoCatalog } from './modules/catalog/demo-catalog.js';
 import { rebuildProductPages } from './modules/catalog/product-pages.js';
 import { refreshProductDerivedFields } from './modules/catalog/search-document.js';
-import { createUser, ensureBuiltInRoles, type UserRow } from './modules/identity/index.js';
-import { contentLanguageOf, ensureTenant, findTenantBySlug } from './modules/tenancy/index.js';
+import { createUser, setUpTenant, type UserRow } from './modules/identity/index.js';
+import { contentLanguageOf, findTenantBySlug } from './modules/tenancy/index.js';
 
 /**
  * The demo data set: a second tenant beside the default one, so tenant isolation can be seen from
  * the first start (`X-Tenant: demo-bayi`). Later modules add their catalog, customers and orders here.
  */
 export async function seedDemoData(runtime: Runtime, catalogSize: DemoCatalogSize = 'small'): Promise<void> {
-  await withTx(systemContext(runtime, null), async (tx) => {
-    const { tenant } = await ensureTenant(tx, {
-      slug: 'demo-bayi',
-      name: 'Demo Bayi Kırtasiye',
-      settings: { defaultCurrency: 'TRY', locale: 'tr-TR' },
-    });
-    await asTenant(tx, tenant.id, ensureBuiltInRoles);
-  });
+  await withTx(systemContext(runtime, null), (tx) =>
+    setUpTenant(
+      tx,
+      {
+        slug: 'demo-bayi',
+        name: 'Demo Bayi Kırtasiye',
+        settings: { defaultCurrency: 'TRY', locale: 'tr-TR' },
+      },
+      { ifMissing: true },
+    ),
+  );
   const home = await withTx(
     systemContext(runtime, null),
     (tx) => findTenantBySlug(tx, runtime.config.defaultTenant),

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { tenantDirectoryOf } from '../src/modules/tenancy/index.js';
 import type { TestApp } from './app.js';
 import type { apiCaller } from './http.js';
-import { BOOTSTRAP_ADMIN, makeUser, type SignedIn, signIn } from './identity.js';
+import { BOOTSTRAP_ADMIN, type SignedIn, signIn } from './identity.js';
 
 /** What `apiCaller` returns: `call(method, path, { auth, payload })` on /api/v1. */
 export type Caller = ReturnType<typeof apiCaller>;
@@ -234,16 +234,15 @@ export async function setCatalogRequiresLogin(
 /** A second tenant (made through the platform API) and a super_admin signed in to it. */
 export async function otherTenantAdmin(t: TestApp, slug: string): Promise<SignedIn> {
   const platform = await signIn(t.app, BOOTSTRAP_ADMIN.email, BOOTSTRAP_ADMIN.password, { platform: true });
+  const email = `admin@${slug}.test`;
+  const password = 'Other-Tenant-Pass-2024!';
   const response = await t.app.inject({
     method: 'POST',
     url: '/api/v1/platform/tenants',
     headers: platform.auth,
-    payload: { slug, name: `Tenant ${slug}` },
+    payload: { slug, name: `Tenant ${slug}`, owner: { email, password } },
   });
   expect(response.statusCode, response.body).toBe(201);
-  const email = `admin@${slug}.test`;
-  const password = 'Other-Tenant-Pass-2024!';
-  await makeUser(t, { email, password, roles: ['super_admin'] }, slug);
   return signIn(t.app, email, password, { tenant: slug });
 }
 

@@ -17,6 +17,8 @@ import { findFreePort } from '../src/db/embedded.js';
 import { clusterKey, ROOT_STATE_DIR, userCan } from '../src/db/embedded-placement.js';
 import { shippedMigrationCount } from '../src/db/migrate.js';
 import { processExists, readPostmasterFile } from '../src/db/postmaster.js';
+import { BUILT_IN_ROLES } from '../src/modules/identity/index.js';
+import { verifyPassword } from '../src/modules/identity/passwords.js';
 import { copyProjectInto, runCli, startCli } from './cli.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { waitFor } from './wait.js';
@@ -36,7 +38,7 @@ describe('carsi CLI', () => {
   it('prints help for the program and for each command', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'worker', 'migrate', 'seed', 'user create', 'openapi'])
+    for (const command of ['serve', 'worker', 'migrate', 'seed', 'user create', 'tenant create', 'openapi'])
       expect(top.stdout).toContain(command);
     const serve = await runCli(['serve', '--help']);
     expect(serve.code).toBe(0);
@@ -177,6 +179,156 @@ describe('carsi CLI', () => {
     const missing = await runCli(['user', 'create', '--email', 'y@ornek.com'], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--email and --password are required');
+  }, 120_000);
+
+  it('creates a tenant with its owner with "tenant create", refusing bad input', async () => {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-tenant-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = {
+      DATABASE_URL: database.ownerUrl,
+      CARSI_DATA_DIR: dataDir,
+      BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!',
+    };
+    const owner = new pg.Client({ connectionString: database.ownerUrl });
+    await owner.connect();
+    cleanups.push(() => owner.end());
+    const rowsFor = async (slug: string, email: string) =>
+      (
+        await owner.query(
+          `SELECT (SELECT count(*)::int FROM tenants WHERE slug = $1) AS tenants,
+                  (SELECT count(*)::int FROM users WHERE email_key = $2) AS users,
+                  (SELECT count(*)::int FROM outbound_messages WHERE recipient = $2) AS messages`,
+          [slug, email],
+        )
+      ).rows[0];
+
+    const help = await runCli(['tenant', 'create', '--help']);
+    expect(help.code).toBe(0);
+    for (const option of ['--slug', '--name', '--owner-email', '--owner-password', '--owner-name'])
+      expect(help.stdout).toContain(option);
+    for (const [args, message] of [
+      [
+        ['tenant', 'create', '--slug', 'izmir', '--name', 'İzmir'],
+        '--slug, --name and --owner-email are required',
+      ],
+      [['tenant', '--slug', 'izmir', '--name', 'İzmir', '--owner-email', 'a@b.com'], 'carsi tenant create'],
+      [
+        ['tenant', 'create', '--slug', 'İzmir', '--name', 'İzmir', '--owner-email', 'a@b.com'],
+        '--slug must be',
+      ],
+      [
+        ['tenant', 'create', '--slug', 'izmir', '--name', 'İzmir', '--owner-email', 'a-b.com'],
+        '--owner-email is not',
+      ],
+      [
+        ['tenant', 'create', '--slug', 'izmir', '--name', 'İzmir', '--owner-email', 'a@b.com', '--role', 'x'],
+        '--role applies to "user create" only',
+      ],
+      [
+        [
+          'user',
+          'create',
+          '--email',
+          'a@b.com',
+          '--password',
+          'Kirmizi-Kalem-2024',
+          '--owner-email',
+          'a@b.com',
+        ],
+        '--owner-email applies to "tenant create" only',
+      ],
+    ] as [string[], string][]) {
+      const result = await runCli(args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(message);
+    }
+    expect(await rowsFor('izmir', 'a@b.com')).toEqual({ tenants: 0, users: 0, messages: 0 });
+
+    const password = 'Ege-Bolgesi-2024';
+    const created = await runCli(
+      [
+        'tenant',
+        'create',
+        '--slug',
+        'izmir',
+        '--name',
+        'İzmir Ambalaj',
+        '--owner-email',
+        'sahip@izmir.com.tr',
+        '--owner-password',
+        password,
+        '--owner-name',
+        'Ayşe Sahip',
+      ],
+      env,
+    );
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(
+      'Owner sahip@izmir.com.tr (super_admin): signs in with the given password',
+    );
+    const [tenantId, ownerId] = created.stdout.trim().split('\n').slice(-2);
+    const { rows } = await owner.query(
+      `SELECT t.id AS tenant_id, t.name AS tenant, u.id AS user_id, u.name, u.kind, u.password_hash,
+              array_agg(r.key) AS roles
+         FROM users u JOIN tenants t ON t.id = u.tenant_id
+         JOIN user_roles ur ON ur.user_id = u.id JOIN roles r ON r.id = ur.role_id
+        WHERE u.email_key = 'sahip@izmir.com.tr' GROUP BY t.id, u.id`,
+    );
+    expect(rows).toMatchObject([
+      {
+        tenant_id: tenantId,
+        tenant: 'İzmir Ambalaj',
+        user_id: ownerId,
+        name: 'Ayşe Sahip',
+        kind: 'staff',
+        roles: ['super_admin'],
+      },
+    ]);
+    expect(await verifyPassword(rows[0].password_hash, password)).toBe(true);
+    const builtIn = await owner.query('SELECT count(*)::int AS n FROM roles WHERE tenant_id = $1', [
+      tenantId,
+    ]);
+    expect(builtIn.rows[0].n).toBe(BUILT_IN_ROLES.length);
+
+    const invited = await runCli(
+      ['tenant', 'create', '--slug', 'manisa', '--name', 'Manisa', '--owner-email', 'davet@manisa.com.tr'],
+      env,
+    );
+    expect(invited.code, invited.stderr).toBe(0);
+    expect(invited.stdout).toContain('emailed a link to choose a password');
+    const message = await owner.query(
+      `SELECT m.template, t.slug FROM outbound_messages m JOIN tenants t ON t.id = m.tenant_id
+        WHERE m.recipient = 'davet@manisa.com.tr'`,
+    );
+    expect(message.rows).toEqual([{ template: 'identity.invitation', slug: 'manisa' }]);
+
+    const weak = await runCli(
+      [
+        'tenant',
+        'create',
+        '--slug',
+        'zayif',
+        '--name',
+        'Zayıf',
+        '--owner-email',
+        'sahip@zayif.com.tr',
+        '--owner-password',
+        'sahip12345',
+      ],
+      env,
+    );
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('(auth.weak_password)');
+    expect(await rowsFor('zayif', 'sahip@zayif.com.tr')).toEqual({ tenants: 0, users: 0, messages: 0 });
+    const taken = await runCli(
+      ['tenant', 'create', '--slug', 'izmir', '--name', 'Başka', '--owner-email', 'baska@izmir.com.tr'],
+      env,
+    );
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('(tenant.slug_taken)');
+    expect(await rowsFor('izmir', 'baska@izmir.com.tr')).toEqual({ tenants: 1, users: 0, messages: 0 });
   }, 120_000);
 
   it('runs on the embedded PostgreSQL and keeps its data across restarts', async () => {

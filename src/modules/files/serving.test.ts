@@ -364,14 +364,13 @@ describe('serving files', () => {
         method: 'POST',
         url: '/api/v1/platform/tenants',
         headers: platform.auth,
-        payload: { slug: 'komsu-bayi', name: 'Komşu Bayi' },
+        payload: {
+          slug: 'komsu-bayi',
+          name: 'Komşu Bayi',
+          owner: { email: 'yonetici@komsu.test', password: 'Komsu-Bayi-Parola-8' },
+        },
       });
       expect(created.statusCode, created.body).toBe(201);
-      await makeUser(
-        t,
-        { email: 'yonetici@komsu.test', password: 'Komsu-Bayi-Parola-8', roles: ['super_admin'] },
-        'komsu-bayi',
-      );
       const neighbour = await signIn(t.app, 'yonetici@komsu.test', 'Komsu-Bayi-Parola-8', {
         tenant: 'komsu-bayi',
       });

@@ -131,15 +131,14 @@ describe('API keys', () => {
         method: 'POST',
         url: '/api/v1/platform/tenants',
         headers: platform.auth,
-        payload: { slug: 'ikinci-bayi', name: 'İkinci Bayi' },
+        payload: {
+          slug: 'ikinci-bayi',
+          name: 'İkinci Bayi',
+          owner: { email: 'yonetici@ikinci.test', password: 'Ikinci-Bayi-Parola-7' },
+        },
       });
       expect(created.statusCode).toBe(201);
       otherUserEmail = 'yonetici@ikinci.test';
-      await makeUser(
-        t,
-        { email: otherUserEmail, password: 'Ikinci-Bayi-Parola-7', roles: ['super_admin'] },
-        'ikinci-bayi',
-      );
       const session = await signIn(t.app, otherUserEmail, 'Ikinci-Bayi-Parola-7', { tenant: 'ikinci-bayi' });
       const key = await createKey(
         { ...session.auth, 'x-tenant': 'ikinci-bayi' },

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Tx, withTx } from '../../db/tx.js';
 import { type Runtime, systemContext } from '../../kernel/context.js';
-import { ensureBuiltInRoles } from './roles.service.js';
 import { createUser, findUserByEmail } from './users.service.js';
 
 export const DEFAULT_BOOTSTRAP_EMAIL = 'admin@carsi.local';
@@ -14,15 +13,14 @@ export interface BootstrapResult {
 }
 
 /**
- * On a database with no platform administrator: creates one, and a super_admin of the default tenant,
- * with BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD or a generated password. Also gives the
- * default tenant its built-in roles. Processes starting together take turns on a lock.
+ * On a database with no platform administrator: creates one, and a super_admin of the default tenant
+ * (set up with its roles by setUpTenant before), with BOOTSTRAP_ADMIN_EMAIL / BOOTSTRAP_ADMIN_PASSWORD
+ * or a generated password. Processes starting together take turns on a lock.
  */
 export async function bootstrapIdentity(runtime: Runtime, defaultTenantId: string): Promise<BootstrapResult> {
   const { config } = runtime;
   const email = config.bootstrapAdminEmail ?? DEFAULT_BOOTSTRAP_EMAIL;
   const password = config.bootstrapAdminPassword ?? randomBytes(12).toString('base64url');
-  await withTx(systemContext(runtime, defaultTenantId), ensureBuiltInRoles);
   const created = await withTx(systemContext(runtime, null), async (tx) => {
     await lock(tx);
     const { rows } = await tx.client.query(`SELECT 1 FROM users WHERE kind = 'platform' LIMIT 1`);

@@ -1,19 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { asTenant, withTx } from '../../db/tx.js';
+import { withTx } from '../../db/tx.js';
 import { requireUser } from '../../kernel/http/guards.js';
 import { problemResponses } from '../../kernel/http/schemas.js';
 import { decodeCursor, PageQuery, pageOf, toPage } from '../../kernel/pagination.js';
 import {
-  createTenant,
   getTenant,
   listTenants,
   PlatformTenantSettings,
   type TenantRow,
   updateTenant,
 } from '../tenancy/index.js';
-import { IdParams } from './contracts.js';
-import { ensureBuiltInRoles } from './roles.service.js';
+import { Email, IdParams, NewPassword, PersonName } from './contracts.js';
+import { setUpTenant } from './tenant-setup.service.js';
 
 const security: { [scheme: string]: string[] }[] = [{ bearer: [] }];
 const tags = ['platform'];
@@ -28,6 +27,30 @@ const Tenant = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
+
+const TenantWithOwner = Type.Object({
+  ...Tenant.properties,
+  owner: Type.Object({
+    id: Type.String(),
+    email: Type.String(),
+    name: Type.String(),
+    invited: Type.Boolean({ description: 'Emailed a link to choose a password (none was given)' }),
+  }),
+});
+
+const Owner = Type.Object(
+  {
+    email: Email,
+    name: Type.Optional(PersonName),
+    password: Type.Optional(NewPassword),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The tenant’s first user: staff with super_admin. With a password they sign in at once; without one ' +
+      'they are emailed a link to choose it.',
+  },
+);
 
 const Slug = Type.String({ pattern: '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$' });
 const Settings = PlatformTenantSettings;
@@ -90,10 +113,11 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags,
         operationId: 'platform.tenants.create',
-        summary: 'Create a tenant, with its copies of the built-in roles',
+        summary: 'Create a tenant with its owner and its copies of the built-in roles',
         description:
-          'Only platform administrators. A slug already taken is 409. The tenant’s staff may then edit its ' +
-          'copies of the built-in roles.',
+          'Only platform administrators. The owner is created with the tenant, in one transaction: a weak ' +
+          'password (400) or a slug already taken (409) creates nothing. The tenant’s staff may then edit ' +
+          'its copies of the built-in roles.',
         security,
         body: Type.Object(
           {
@@ -101,19 +125,19 @@ export const platformRoutes: FastifyPluginAsyncTypebox = async (app) => {
             name: Type.String({ minLength: 1, maxLength: 200 }),
             plan: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
             settings: Type.Optional(Settings),
+            owner: Owner,
           },
           { additionalProperties: false },
         ),
-        response: { 201: Tenant, ...problemResponses(401, 403, 409) },
+        response: { 201: TenantWithOwner, ...problemResponses(401, 403, 409) },
       },
     },
     async (request, reply) => {
-      const tenant = await withTx(request.ctx, async (tx) => {
-        const created = await createTenant(tx, request.body);
-        await asTenant(tx, created.id, ensureBuiltInRoles);
-        return created;
+      const { tenant, owner, invited } = await withTx(request.ctx, (tx) => setUpTenant(tx, request.body));
+      return reply.code(201).send({
+        ...tenantView(tenant),
+        owner: { id: owner!.id, email: owner!.email, name: owner!.name, invited },
       });
-      return reply.code(201).send(tenantView(tenant));
     },
   );
 

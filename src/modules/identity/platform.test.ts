@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
 import { holdCommitsOf as holdCommits } from '../../../test/commit-hold.js';
 import { apiCaller, expectProblem } from '../../../test/http.js';
-import { BOOTSTRAP_ADMIN, makeUser, type SignedIn, signIn } from '../../../test/identity.js';
+import { BOOTSTRAP_ADMIN, lastMessage, makeUser, type SignedIn, signIn } from '../../../test/identity.js';
 import { withTx } from '../../db/tx.js';
 import { systemContext } from '../../kernel/context.js';
 import { createUser } from './users.service.js';
@@ -11,6 +11,7 @@ const PASSWORD = 'Boğaziçi-Köprüsü-1973';
 
 interface TenantBody {
   id: string;
+  owner: { id: string; email: string; name: string; invited: boolean };
   slug: string;
   name: string;
   status: string;
@@ -35,8 +36,10 @@ describe('platform administration', () => {
     () => platform,
   );
 
+  /** Creates a tenant through the API; its owner is `sahip@<slug>.test` with PASSWORD unless given. */
   async function createTenant(body: Record<string, unknown>): Promise<TenantBody> {
-    const response = await call('POST', '/platform/tenants', { payload: body });
+    const owner = { email: `sahip@${body['slug']}.test`, password: PASSWORD };
+    const response = await call('POST', '/platform/tenants', { payload: { owner, ...body } });
     expect(response.statusCode, response.body).toBe(201);
     return response.json() as TenantBody;
   }
@@ -44,6 +47,20 @@ describe('platform administration', () => {
   async function tenantCount(): Promise<number> {
     const [row] = await t.ownerQuery<{ n: string }>('SELECT count(*) AS n FROM tenants');
     return Number(row!.n);
+  }
+
+  /** Users, roles, messages and audit rows: what a refused tenant creation must not have left. */
+  async function leftovers(slug: string, ownerEmail: string) {
+    const [row] = await t.ownerQuery<{ tenants: number; users: number; messages: number; audits: number }>(
+      `SELECT (SELECT count(*)::int FROM tenants WHERE slug = $1) AS tenants,
+              (SELECT count(*)::int FROM users WHERE email_key = lower($2)) AS users,
+              (SELECT count(*)::int FROM outbound_messages WHERE recipient = $2) AS messages,
+              (SELECT count(*)::int FROM audit_logs
+                WHERE (action = 'tenant.created' AND after->>'slug' = $1)
+                   OR (action = 'user.created' AND after->>'email' = $2)) AS audits`,
+      [slug, ownerEmail],
+    );
+    return row;
   }
 
   /**
@@ -138,7 +155,14 @@ describe('platform administration', () => {
     it('answers anonymous callers with 401', async () => {
       expectProblem(await call('GET', '/platform/tenants', { auth: null }), 401, 'auth.unauthenticated');
       expectProblem(
-        await call('POST', '/platform/tenants', { auth: null, payload: { slug: 'anonim', name: 'Anonim' } }),
+        await call('POST', '/platform/tenants', {
+          auth: null,
+          payload: {
+            slug: 'anonim',
+            name: 'Anonim',
+            owner: { email: 'sahip@anonim.test', password: PASSWORD },
+          },
+        }),
         401,
         'auth.unauthenticated',
       );
@@ -148,10 +172,19 @@ describe('platform administration', () => {
       const before = await tenantCount();
       expectProblem(await call('GET', '/platform/tenants', { auth: staff }), 403, 'auth.forbidden');
       expectProblem(
-        await call('POST', '/platform/tenants', { auth: staff, payload: { slug: 'gasp', name: 'Gasp' } }),
+        await call('POST', '/platform/tenants', {
+          auth: staff,
+          payload: { slug: 'gasp', name: 'Gasp', owner: { email: 'sahip@gasp.test', password: PASSWORD } },
+        }),
         403,
         'auth.forbidden',
       );
+      expect(await leftovers('gasp', 'sahip@gasp.test')).toEqual({
+        tenants: 0,
+        users: 0,
+        messages: 0,
+        audits: 0,
+      });
       const demoId = await t.tenantId('demo');
       expectProblem(
         await call('PATCH', `/platform/tenants/${demoId}`, { auth: staff, payload: { status: 'suspended' } }),
@@ -173,6 +206,20 @@ describe('platform administration', () => {
       });
       const customer = await signIn(t.app, 'bayi@ornek.com.tr', PASSWORD);
       expectProblem(await call('GET', '/platform/tenants', { auth: customer }), 403, 'auth.forbidden');
+      expectProblem(
+        await call('POST', '/platform/tenants', {
+          auth: customer,
+          payload: { slug: 'bayinin', name: 'Bayinin', owner: { email: 'sahip@bayinin.test' } },
+        }),
+        403,
+        'auth.forbidden',
+      );
+      expect(await leftovers('bayinin', 'sahip@bayinin.test')).toEqual({
+        tenants: 0,
+        users: 0,
+        messages: 0,
+        audits: 0,
+      });
     });
 
     it('gives the platform administrator no tenant permissions', async () => {
@@ -182,11 +229,12 @@ describe('platform administration', () => {
   });
 
   describe('tenants', () => {
-    it('creates a tenant with its settings and its copies of the 9 built-in roles', async () => {
+    it('creates a tenant with its settings, its owner and its copies of the 9 built-in roles', async () => {
       const tenant = await createTenant({
         slug: 'izmir-bayi',
         name: 'İzmir Bayi Ltd. Şti.',
         settings: { defaultCurrency: 'EUR', locale: 'en-GB', auth: { requireApproval: true } },
+        owner: { email: 'yonetici@izmir.com.tr', password: PASSWORD, name: 'İzmir Yöneticisi' },
       });
       expect(tenant).toMatchObject({
         slug: 'izmir-bayi',
@@ -194,6 +242,7 @@ describe('platform administration', () => {
         status: 'active',
         plan: 'standard',
         settings: { defaultCurrency: 'EUR', locale: 'en-GB', auth: { requireApproval: true } },
+        owner: { email: 'yonetici@izmir.com.tr', name: 'İzmir Yöneticisi', invited: false },
       });
       const roles = await t.ownerQuery<{ key: string; built_in: boolean }>(
         'SELECT key, built_in FROM roles WHERE tenant_id = $1 ORDER BY key',
@@ -230,25 +279,32 @@ describe('platform administration', () => {
       expect(fetched.statusCode).toBe(200);
       expect(fetched.json()).toMatchObject({ id: tenant.id, slug: 'izmir-bayi' });
 
-      const [audit] = await t.ownerQuery<{ actor_type: string; tenant_id: string | null }>(
-        "SELECT actor_type, tenant_id FROM audit_logs WHERE action = 'tenant.created' AND entity_id = $1",
-        [tenant.id],
+      // Audited by the platform administrator: the tenant and its owner on the platform's log, the
+      // user in the tenant's own.
+      const platformId = ((await call('GET', '/me')).json() as { id: string }).id;
+      const audits = await t.ownerQuery<{ action: string; actor_id: string; tenant_id: string | null }>(
+        `SELECT action, actor_id, tenant_id FROM audit_logs
+          WHERE (entity_id = $1 AND action IN ('tenant.created', 'tenant.owner_created')) OR (entity_id = $2)
+          ORDER BY id`,
+        [tenant.id, tenant.owner.id],
       );
-      expect(audit).toEqual({ actor_type: 'user', tenant_id: null });
+      expect(audits).toEqual([
+        { action: 'tenant.created', actor_id: platformId, tenant_id: null },
+        { action: 'user.created', actor_id: platformId, tenant_id: tenant.id },
+        { action: 'tenant.owner_created', actor_id: platformId, tenant_id: null },
+      ]);
     });
 
-    it('lets a user of the new tenant sign in with one of its roles', async () => {
-      await makeUser(
-        t,
-        { email: 'yonetici@izmir.com.tr', password: PASSWORD, roles: ['super_admin'] },
-        'izmir-bayi',
-      );
+    it('lets the owner of the new tenant sign in at once, as its super_admin', async () => {
       const session = await signIn(t.app, 'yonetici@izmir.com.tr', PASSWORD, { tenant: 'izmir-bayi' });
       const me = (await call('GET', '/me', { auth: session })).json() as {
+        kind: string;
+        roles: string[];
         permissions: string[];
         tenantId: string;
       };
       expect(me.tenantId).toBe(await t.tenantId('izmir-bayi'));
+      expect(me).toMatchObject({ kind: 'staff', roles: ['super_admin'] });
       expect(me.permissions).toContain('users.manage');
       // That user does not exist in demo.
       const elsewhere = await t.app.inject({
@@ -259,23 +315,101 @@ describe('platform administration', () => {
       expectProblem(elsewhere, 401, 'auth.invalid_credentials');
     });
 
-    it('refuses a duplicate slug with 409 tenant.slug_taken', async () => {
+    it('refuses a duplicate slug with 409 tenant.slug_taken, creating no owner either', async () => {
       const before = await tenantCount();
-      expectProblem(
-        await call('POST', '/platform/tenants', { payload: { slug: 'izmir-bayi', name: 'Başka İzmir' } }),
-        409,
-        'tenant.slug_taken',
-      );
-      expectProblem(
-        await call('POST', '/platform/tenants', { payload: { slug: 'demo', name: 'Demo Again' } }),
-        409,
-        'tenant.slug_taken',
-      );
+      for (const slug of ['izmir-bayi', 'demo']) {
+        const owner = { email: 'ikinci-sahip@ornek.com.tr', password: PASSWORD };
+        expectProblem(
+          await call('POST', '/platform/tenants', { payload: { slug, name: 'Başka', owner } }),
+          409,
+          'tenant.slug_taken',
+        );
+        // Without a password the invitation would have been queued: nothing is.
+        expectProblem(
+          await call('POST', '/platform/tenants', {
+            payload: { slug, name: 'Başka', owner: { email: owner.email } },
+          }),
+          409,
+          'tenant.slug_taken',
+        );
+      }
       expect(await tenantCount()).toBe(before);
+      const [left] = await t.ownerQuery<{ users: number; messages: number }>(
+        `SELECT (SELECT count(*)::int FROM users WHERE email_key = 'ikinci-sahip@ornek.com.tr') AS users,
+                (SELECT count(*)::int FROM outbound_messages WHERE recipient = 'ikinci-sahip@ornek.com.tr') AS messages`,
+      );
+      expect(left).toEqual({ users: 0, messages: 0 });
+    });
+
+    it('invites an owner given no password: the emailed link sets it, then they sign in', async () => {
+      const email = 'davetli@manisa.com.tr';
+      const tenant = await createTenant({ slug: 'manisa-bayi', name: 'Manisa Bayi', owner: { email } });
+      expect(tenant.owner).toMatchObject({ email, name: 'davetli', invited: true });
+      // Queued in the new tenant's outbox, for its owner.
+      const [queued] = await t.ownerQuery<{ tenant_id: string }>(
+        "SELECT tenant_id FROM outbound_messages WHERE template = 'identity.invitation' AND recipient = $1",
+        [email],
+      );
+      expect(queued).toEqual({ tenant_id: tenant.id });
+      const message = await lastMessage(t, 'identity.invitation', email);
+      const token = message!.data.token!;
+      expect(token).toBeTruthy();
+      // No password yet: nobody signs in as the owner until the link is used.
+      expectProblem(
+        await t.app.inject({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          headers: { 'x-tenant': 'manisa-bayi' },
+          payload: { email, password: PASSWORD },
+        }),
+        401,
+        'auth.invalid_credentials',
+      );
+      const reset = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/reset-password',
+        headers: { 'x-tenant': 'manisa-bayi' },
+        payload: { token, password: PASSWORD },
+      });
+      expect(reset.statusCode, reset.body).toBe(204);
+      const session = await signIn(t.app, email, PASSWORD, { tenant: 'manisa-bayi' });
+      const me = (await call('GET', '/me', { auth: session })).json() as { roles: string[] };
+      expect(me.roles).toEqual(['super_admin']);
+    });
+
+    it('refuses a weak owner password or a bad owner with 400, creating nothing', async () => {
+      const before = await tenantCount();
+      const cases: [Record<string, unknown>, string][] = [
+        [{ email: 'sahip@zayif.com.tr', password: 'qwertyuiop' }, 'auth.weak_password'],
+        [{ email: 'sahip@zayif.com.tr', password: 'Sahip-Parolasi-2024' }, 'auth.weak_password'],
+        [{ email: 'sahip@zayif.com.tr', password: 'kisa' }, 'request.validation_failed'],
+        [{ email: 'sahip@zayif.com.tr', password: 'x'.repeat(257) }, 'request.validation_failed'],
+        [{ email: 'bir e-posta degil', password: PASSWORD }, 'request.validation_failed'],
+        [{ email: 'sahip@zayif.com.tr', name: '', password: PASSWORD }, 'request.validation_failed'],
+        [
+          { email: 'sahip@zayif.com.tr', password: PASSWORD, roles: ['super_admin'] },
+          'request.validation_failed',
+        ],
+        [{ password: PASSWORD }, 'request.validation_failed'],
+      ];
+      for (const [owner, code] of cases) {
+        const response = await call('POST', '/platform/tenants', {
+          payload: { slug: 'zayif', name: 'Zayıf', owner },
+        });
+        expectProblem(response, 400, code);
+      }
+      expect(await tenantCount()).toBe(before);
+      expect(await leftovers('zayif', 'sahip@zayif.com.tr')).toEqual({
+        tenants: 0,
+        users: 0,
+        messages: 0,
+        audits: 0,
+      });
     });
 
     it('refuses bad slugs and bodies with 400', async () => {
       const before = await tenantCount();
+      const owner = { email: 'sahip@gecersiz.test', password: PASSWORD };
       for (const payload of [
         { slug: 'Buyuk', name: 'Büyük Harf' },
         { slug: 'iki kelime', name: 'Boşluklu' },
@@ -289,10 +423,13 @@ describe('platform administration', () => {
         { slug: 'ad-bos', name: '' },
         { slug: 'uzun-ad', name: 'x'.repeat(10_240) },
         { slug: 'fazla', name: 'Fazla', owner: 'me' },
+        { slug: 'sahipsiz', name: 'Sahipsiz' },
         { slug: 'para', name: 'Para', settings: { defaultCurrency: 'lira' } },
         { slug: 'ayar', name: 'Ayar', settings: { theme: 'dark' } },
       ]) {
-        const response = await call('POST', '/platform/tenants', { payload });
+        // A valid owner beside each bad field, so the field is what is refused ("sahipsiz" has none).
+        const body = 'owner' in payload || payload.slug === 'sahipsiz' ? payload : { ...payload, owner };
+        const response = await call('POST', '/platform/tenants', { payload: body });
         expect(response.statusCode, JSON.stringify(payload).slice(0, 80)).toBe(400);
         expect(response.json()).toMatchObject({ status: 400 });
       }

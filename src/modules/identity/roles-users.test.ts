@@ -778,19 +778,13 @@ describe('roles, permissions and staff users', () => {
       });
       const created = await call('POST', '/platform/tenants', {
         auth: platform,
-        payload: { slug: OTHER, name: 'İkinci Bayi' },
+        payload: {
+          slug: OTHER,
+          name: 'İkinci Bayi',
+          owner: { email: 'yabanci@ornek.com.tr', password: PASSWORD, name: 'Yabancı Personel' },
+        },
       });
       expect(created.statusCode, created.body).toBe(201);
-      await makeUser(
-        t,
-        {
-          email: 'yabanci@ornek.com.tr',
-          password: PASSWORD,
-          name: 'Yabancı Personel',
-          roles: ['super_admin'],
-        },
-        OTHER,
-      );
     });
 
     it('refuses a demo token sent with another tenant’s X-Tenant', async () => {
