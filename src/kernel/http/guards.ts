@@ -32,6 +32,10 @@ export function requirePermission(permission: string): Guard {
 export function requireUser(...kinds: ActorKind[]): Guard {
   return (request, _reply, done) => {
     const { actor } = request.ctx;
+    // An API key is a credential, just not one this route takes: forbidden, not unauthenticated.
+    if (actor.type === 'api_key') {
+      return done(new AppError('auth.forbidden', 403, 'This needs a signed-in user; an API key cannot do it.'));
+    }
     if (actor.type !== 'user') return done(unauthenticated());
     if (kinds.length > 0 && (!actor.kind || !kinds.includes(actor.kind))) {
       return done(new AppError('auth.forbidden', 403, 'This is not available to your kind of account.'));

@@ -101,11 +101,11 @@ describe('API keys', () => {
     expect(Math.abs(Date.parse(listed.lastUsedAt!) - Date.now())).toBeLessThan(60_000);
   });
 
-  it('has no "me": GET /me with an API key is 401', async () => {
+  it('has no "me": GET /me with an API key is 403 (a valid credential, not one for this route)', async () => {
     const created = await newKey();
     const response = await withKey(created.key, '/api/v1/me');
-    expect(response.statusCode).toBe(401);
-    expect(response.json()).toMatchObject({ code: 'auth.unauthenticated' });
+    expect(response.statusCode).toBe(403);
+    expect(response.json()).toMatchObject({ code: 'auth.forbidden' });
   });
 
   it('cannot create API keys with an API key', async () => {
