@@ -333,7 +333,7 @@ describe('file uploads', () => {
       format: 'binary',
     });
     expect(uploadOperation.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
-    const publicFile = paths['/api/v1/files/public/{*}'] ?? paths['/api/v1/files/public/*'];
+    const publicFile = paths['/api/v1/files/public/{path}'];
     expect(publicFile?.['get']).toMatchObject({ security: [] });
     expect(Object.keys(paths).filter((p) => p.startsWith('/api/v1/files'))).toHaveLength(5);
   });
