@@ -34,7 +34,7 @@ import {
   requestIdentityHook,
 } from './modules/identity/index.js';
 import { registerNotificationJobs } from './modules/notifications/index.js';
-import { systemRoutes } from './modules/system/routes.js';
+import { metricsGate, systemRoutes } from './modules/system/index.js';
 import { tenancyRoutes, tenantDirectoryOf } from './modules/tenancy/index.js';
 
 declare module 'fastify' {
@@ -175,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     metrics,
     expectedMigrations: options.expectedMigrations,
     workersRunning: options.workersRunning,
+    metricsGate: metricsGate(config.metrics, 'api'),
   });
   await app.register(tenancyRoutes, { prefix: API_PREFIX });
   await app.register(authRoutes, { prefix: API_PREFIX, config });
@@ -200,11 +201,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 export async function buildProbeApp(options: Omit<AppOptions, 'redis'>): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.runtime.log as FastifyBaseLogger, genReqId: requestIdFrom });
   registerProblemHandlers(app);
+  // /metrics answers its refusals as problems, described by the shared schema.
+  app.addSchema(ProblemSchema);
   await app.register(systemRoutes, {
     db: options.runtime.db,
     metrics: options.metrics,
     expectedMigrations: options.expectedMigrations,
     workersRunning: options.workersRunning,
+    metricsGate: metricsGate(options.runtime.config.metrics, 'api'),
   });
   return app;
 }

@@ -105,6 +105,38 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads who may scrape /metrics: off unless METRICS_TOKEN or METRICS_PORT, the listener on loopback', () => {
+    expect(loadConfig({ CARSI_DATA_DIR: dataDir() }).metrics).toEqual({
+      token: null,
+      port: null,
+      host: '127.0.0.1',
+    });
+    expect(
+      loadConfig({
+        CARSI_DATA_DIR: dataDir(),
+        METRICS_TOKEN: 'a-long-enough-token',
+        METRICS_PORT: '9464',
+        METRICS_HOST: '10.0.0.5',
+      }).metrics,
+    ).toEqual({ token: 'a-long-enough-token', port: 9464, host: '10.0.0.5' });
+    let error: unknown;
+    try {
+      loadConfig({ CARSI_DATA_DIR: dataDir(), METRICS_TOKEN: 'short', METRICS_PORT: '70000' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'METRICS_TOKEN: must be at least 16 characters (e.g. openssl rand -hex 32)',
+      'METRICS_PORT: "70000" is not a whole number from 0 to 65535',
+    ]);
+    expect(() => loadConfig({ CARSI_DATA_DIR: dataDir(), PORT: '3000', METRICS_PORT: '3000' })).toThrow(
+      'METRICS_PORT: must differ from PORT',
+    );
+    expect(() => loadConfig({ CARSI_DATA_DIR: dataDir(), METRICS_HOST: '0.0.0.0' })).toThrow(
+      'METRICS_HOST: applies only with METRICS_PORT',
+    );
+  });
+
   it('requires JWT_SECRET and the application role password in production', () => {
     expect(() =>
       loadConfig({

@@ -47,6 +47,17 @@ export interface Config {
   trustProxy: boolean | number | string[];
   shutdownTimeoutMs: number;
   files: FilesConfig;
+  metrics: MetricsConfig;
+}
+
+/** Who may read /metrics, and where: nobody unless a token or a separate listener is configured. */
+export interface MetricsConfig {
+  /** `Authorization: Bearer <token>` that /metrics asks for; null: none asked (separate listener only). */
+  token: string | null;
+  /** Port of a listener that serves only /metrics; null: none, /metrics is on PORT (with the token). */
+  port: number | null;
+  /** Where that listener listens: loopback unless set. */
+  host: string;
 }
 
 /** Where uploaded files are kept, how large they may be, and how long signed links live. */
@@ -127,6 +138,7 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const shutdownTimeoutMs = read.integer('SHUTDOWN_TIMEOUT_MS', 10_000, 100, 600_000);
   const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
+  const metrics = readMetricsConfig(env, read, port, problems);
   const files = readFilesConfig(read, dataDir, problems);
 
   let jwtSecret = read.string('JWT_SECRET', '');
@@ -177,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy,
     shutdownTimeoutMs,
     files,
+    metrics,
   };
 }
 
@@ -243,6 +256,26 @@ function bootstrapPasswordProblem(password: string, givenEmail: string | undefin
         'choose another password or another email'
       );
   }
+}
+
+const MIN_METRICS_TOKEN = 16;
+
+function readMetricsConfig(env: Env, read: EnvReader, apiPort: number, problems: string[]): MetricsConfig {
+  const token = read.string('METRICS_TOKEN', '') || null;
+  if (token !== null && token.length < MIN_METRICS_TOKEN) {
+    problems.push(
+      `METRICS_TOKEN: must be at least ${MIN_METRICS_TOKEN} characters (e.g. openssl rand -hex 32)`,
+    );
+  }
+  const portGiven = (env['METRICS_PORT'] ?? '').trim() !== '';
+  const port = portGiven ? read.integer('METRICS_PORT', 0, 0, 65535) : null;
+  if (port !== null && port !== 0 && port === apiPort) {
+    problems.push('METRICS_PORT: must differ from PORT (the metrics listener is a server of its own)');
+  }
+  const hostGiven = (env['METRICS_HOST'] ?? '').trim() !== '';
+  // A host without a port would be silently ignored: metrics would stay off while one thinks them on.
+  if (hostGiven && !portGiven) problems.push('METRICS_HOST: applies only with METRICS_PORT');
+  return { token, port, host: read.string('METRICS_HOST', '127.0.0.1') };
 }
 
 /** `false` (default), `true` (any proxy), a hop count, or a comma-separated list of addresses/CIDRs. */

@@ -9,6 +9,7 @@ import {
   sessionErrors,
   userErrors,
 } from './modules/identity/errors.js';
+import { systemErrors } from './modules/system/errors.js';
 import { tenancyErrors } from './modules/tenancy/errors.js';
 
 /**
@@ -27,6 +28,7 @@ export const ERROR_GROUPS: readonly ErrorGroup[] = [
   sessionErrors,
   catalogErrors,
   filesErrors,
+  systemErrors,
 ];
 
 export const errorRegistry = () => assembleErrors(ERROR_GROUPS);

@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { shippedMigrationCount } from './db/migrate.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
+import { startMetricsListener } from './modules/system/index.js';
 import { watchParent } from './parent-watch.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
 import { seedDemoData } from './seed.js';
@@ -48,11 +49,19 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
+  // METRICS_PORT: /metrics on a listener of its own (loopback by default), none on PORT.
+  const metricsListener =
+    config.metrics.port !== null ? await startMetricsListener(config.metrics, metrics, log) : null;
+  const metricsLabel = metricsListener
+    ? metricsListener.url
+    : config.metrics.token
+      ? `${base}/metrics (Authorization: Bearer <METRICS_TOKEN>)`
+      : 'off (set METRICS_TOKEN or METRICS_PORT)';
   const databaseLabel = database.embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'DATABASE_URL';
   process.stdout.write(
     roles.api
-      ? `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n  Database: ${databaseLabel}\n\n`
-      : `\nÇarşı worker is running.\n  Probes: ${base}/health, ${base}/ready, ${base}/metrics\n  Database: ${databaseLabel}\n\n`,
+      ? `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n\n`
+      : `\nÇarşı worker is running.\n  Probes: ${base}/health, ${base}/ready\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n\n`,
   );
 
   let stopping = false;
@@ -66,7 +75,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     }, config.shutdownTimeoutMs * 2);
     deadline.unref();
     try {
-      await withTimeout(app.close(), config.shutdownTimeoutMs);
+      await withTimeout(Promise.all([app.close(), metricsListener?.app.close()]), config.shutdownTimeoutMs);
       await runner?.stop(config.shutdownTimeoutMs);
       await closeRuntime(runtime, config.shutdownTimeoutMs);
       await redis?.quit().catch(() => {});

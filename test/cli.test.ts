@@ -473,15 +473,22 @@ describe('carsi CLI', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'carsi-pair-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const ports = [await findFreePort(), await findFreePort(), await findFreePort()];
-    const env = (port: number) => ({
+    const metricsPort = await findFreePort();
+    const token = 'cli-metrics-token-0123456789';
+    const env = (port: number, metrics: Record<string, string> = {}) => ({
       DATABASE_URL: database.ownerUrl,
       CARSI_DATA_DIR: dataDir,
       PORT: String(port),
+      ...metrics,
     });
     const servers = await Promise.all([
-      startCli(['serve', '--no-worker'], env(ports[0]!), 'Çarşı is running'),
+      startCli(['serve', '--no-worker'], env(ports[0]!, { METRICS_TOKEN: token }), 'Çarşı is running'),
       startCli(['serve'], env(ports[1]!), 'Çarşı is running'),
-      startCli(['worker'], env(ports[2]!), 'Çarşı worker is running'),
+      startCli(
+        ['worker'],
+        env(ports[2]!, { METRICS_TOKEN: token, METRICS_PORT: String(metricsPort) }),
+        'Çarşı worker is running',
+      ),
     ]);
     try {
       const readiness = await Promise.all(
@@ -496,10 +503,21 @@ describe('carsi CLI', () => {
         [200, 'running'],
         [200, 'running'],
       ]);
-      // The worker serves its probes and metrics, not the API.
-      const metrics = await (await fetch(`http://127.0.0.1:${ports[2]}/metrics`)).text();
-      expect(metrics).toContain('carsi_job_failures_total');
+      // The worker serves its probes, not the API; its metrics follow the same rules as an API process's.
       expect((await fetch(`http://127.0.0.1:${ports[2]}/api/v1/tenant`)).status).toBe(404);
+      const bearer = { authorization: `Bearer ${token}` };
+      expect(servers[2]!.output()).toContain(`Metrics: http://127.0.0.1:${metricsPort}/metrics`);
+      const onProbePort = await fetch(`http://127.0.0.1:${ports[2]}/metrics`, { headers: bearer });
+      expect(onProbePort.status).toBe(404);
+      expect(((await onProbePort.json()) as { code: string }).code).toBe('metrics.not_served');
+      expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(401);
+      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: bearer });
+      expect(await scraped.text()).toContain('carsi_job_failures_total');
+      // The API process with a token serves them on its port; the one without none.
+      expect((await fetch(`http://127.0.0.1:${ports[0]}/metrics`, { headers: bearer })).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${ports[0]}/metrics`)).status).toBe(401);
+      expect((await fetch(`http://127.0.0.1:${ports[1]}/metrics`, { headers: bearer })).status).toBe(404);
+      expect(servers[1]!.output()).toContain('Metrics: off (set METRICS_TOKEN or METRICS_PORT)');
 
       const client = new pg.Client({ connectionString: database.ownerUrl });
       await client.connect();

@@ -1,11 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Metrics } from '../../kernel/metrics.js';
+import { type MetricsGate, metricsHandler } from './metrics-access.js';
 import { checkReadiness, type ReadinessInputs } from './readiness.js';
 
 export interface SystemRoutesOptions extends ReadinessInputs {
   metrics: Metrics;
+  /** Whether /metrics is served on this listener, and to whom (see metrics-access.ts). */
+  metricsGate: MetricsGate;
 }
+
+const MetricsProblem = (description: string) =>
+  Type.Unsafe({ description, content: { 'application/problem+json': { schema: Type.Ref('Problem') } } });
 
 const Readiness = Type.Object({
   ready: Type.Boolean(),
@@ -68,15 +74,19 @@ export const systemRoutes: FastifyPluginAsyncTypebox<SystemRoutesOptions> = asyn
         operationId: 'metrics.get',
         summary: 'Prometheus metrics (text exposition format)',
         description:
-          'Open to everyone and never rate limited: keep it off the public network. Request durations by ' +
-          'route, database pool use, job queue depth and job failures.',
+          'Never rate limited. Served here only when METRICS_TOKEN is set, to requests with ' +
+          '`Authorization: Bearer <METRICS_TOKEN>`; with METRICS_PORT it is served on that listener ' +
+          'instead, and with neither it is off (404). Request durations by route, database pool use, job ' +
+          'queue depth and job failures.',
         produces: ['text/plain'],
-        response: { 200: Type.String() },
+        security: [{ bearer: [] }],
+        response: {
+          200: Type.String(),
+          401: MetricsProblem('No bearer token, or not METRICS_TOKEN (`metrics.unauthorized`)'),
+          404: MetricsProblem('Metrics are off, or served on METRICS_PORT (`metrics.not_served`)'),
+        },
       },
     },
-    async (_request, reply) => {
-      const text = await options.metrics.registry.metrics();
-      return reply.header('content-type', options.metrics.registry.contentType).send(text);
-    },
+    metricsHandler(options.metricsGate, options.metrics),
   );
 };

@@ -1,13 +1,18 @@
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
+import { expectProblem } from '../../../test/http.js';
 import { shippedMigrationCount } from '../../db/migrate.js';
+import { startMetricsListener } from './metrics-listener.js';
 import { checkReadiness } from './readiness.js';
+
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef';
 
 describe('health, readiness, metrics and docs', () => {
   let t: TestApp;
   let workersRunning = true;
   beforeAll(async () => {
-    t = await createTestApp({ workersRunning: () => workersRunning });
+    t = await createTestApp({ workersRunning: () => workersRunning, env: { METRICS_TOKEN } });
   });
   afterAll(() => t?.close());
 
@@ -50,7 +55,11 @@ describe('health, readiness, metrics and docs', () => {
 
   it('GET /metrics exposes request durations by route, pool usage and job queue depth', async () => {
     await t.app.inject({ method: 'GET', url: '/api/v1/tenant' });
-    const response = await t.app.inject({ method: 'GET', url: '/metrics' });
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
     const text = response.body;
@@ -61,6 +70,85 @@ describe('health, readiness, metrics and docs', () => {
     expect(text).toMatch(/carsi_db_pool_connections\{pool="primary",state="waiting"\} \d+/);
     expect(text).toContain('# TYPE carsi_job_queue_depth gauge');
     expect(text).toContain('# TYPE carsi_job_failures_total counter');
+  });
+
+  it('GET /metrics with METRICS_TOKEN answers only to that bearer token, with 401 problems otherwise', async () => {
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      `Bearer ${METRICS_TOKEN.slice(0, -1)}`,
+      `Bearer ${METRICS_TOKEN}x`,
+      `Basic ${Buffer.from(`x:${METRICS_TOKEN}`).toString('base64')}`,
+      METRICS_TOKEN,
+    ]) {
+      const response = await t.app.inject({
+        method: 'GET',
+        url: '/metrics',
+        headers: authorization === undefined ? {} : { authorization },
+      });
+      expectProblem(response, 401, 'metrics.unauthorized');
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(response.body).not.toContain('carsi_http_request_duration_seconds');
+    }
+    // The scheme is case-insensitive (RFC 7235).
+    const lower = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { authorization: `bearer ${METRICS_TOKEN}` },
+    });
+    expect(lower.statusCode).toBe(200);
+  });
+
+  it('serves no /metrics with neither METRICS_TOKEN nor METRICS_PORT, saying which to set', async () => {
+    const off = await createTestApp();
+    try {
+      for (const headers of [{}, { authorization: `Bearer ${METRICS_TOKEN}` }]) {
+        const response = await off.app.inject({ method: 'GET', url: '/metrics', headers });
+        expectProblem(response, 404, 'metrics.not_served');
+        expect(response.json().detail).toContain('METRICS_TOKEN');
+        expect(response.json().detail).toContain('METRICS_PORT');
+      }
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('with METRICS_PORT serves /metrics on a listener of its own, on loopback, and none on the API port', async () => {
+    const separate = await createTestApp({ env: { METRICS_PORT: '0' } });
+    const listeners: FastifyInstance[] = [];
+    try {
+      const onApi = await separate.app.inject({ method: 'GET', url: '/metrics' });
+      expectProblem(onApi, 404, 'metrics.not_served');
+      expect(onApi.json().detail).toContain('METRICS_PORT');
+
+      const config = separate.runtime.config.metrics;
+      expect(config.host).toBe('127.0.0.1');
+      const open = await startMetricsListener(config, separate.metrics, separate.runtime.log);
+      listeners.push(open.app);
+      expect(open.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+      const scraped = await fetch(open.url);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('# TYPE carsi_job_queue_depth gauge');
+      // Only /metrics lives there.
+      expect((await fetch(open.url.replace('/metrics', '/api/v1/tenant'))).status).toBe(404);
+
+      // With a token as well, the listener asks for it too.
+      const guarded = await startMetricsListener(
+        { ...config, token: METRICS_TOKEN },
+        separate.metrics,
+        separate.runtime.log,
+      );
+      listeners.push(guarded.app);
+      const refused = await fetch(guarded.url);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { code: string }).code).toBe('metrics.unauthorized');
+      const allowed = await fetch(guarded.url, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+      expect(allowed.status).toBe(200);
+    } finally {
+      for (const listener of listeners) await listener.close();
+      await separate.close();
+    }
   });
 
   it('serves an OpenAPI 3.1 document in which every route has request and response schemas', async () => {
