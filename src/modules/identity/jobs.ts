@@ -21,8 +21,9 @@ interface EmailJob {
 }
 
 /**
- * Daily housekeeping: failed sign-ins older than a day (lockout needs 15 minutes), spent or expired
- * one-time tokens, and refresh tokens of sessions that can no longer be used. Row-level security
+ * Daily housekeeping: failed sign-ins older than a day (lockout needs 15 minutes), revocations older
+ * than a day (they matter for 16 minutes), spent or expired one-time tokens, and refresh tokens of
+ * sessions that can no longer be used. Row-level security
  * scopes each statement to one tenant (or the platform), so each is visited in turn.
  */
 export function registerIdentityJobs(registry: JobRegistry): void {
@@ -46,6 +47,8 @@ export function registerIdentityJobs(registry: JobRegistry): void {
     for (const tenantId of [null, ...tenants]) {
       await withTx(systemContext(runtime, tenantId), async (tx) => {
         await tx.client.query(`DELETE FROM login_failures WHERE at < now() - interval '1 day'`);
+        // Revocations matter for one access-token lifetime; a day leaves room to look into one.
+        await tx.client.query(`DELETE FROM access_revocations WHERE created_at < now() - interval '1 day'`);
         await tx.client.query(
           `DELETE FROM one_time_tokens WHERE expires_at < now() - interval '7 days' OR used_at < now() - interval '7 days'`,
         );
