@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../db/tx.js';
 import { audit } from '../../kernel/audit/audit.js';
@@ -111,11 +111,20 @@ export type RefreshOutcome =
 export async function refreshSession(tx: Tx, refreshToken: string): Promise<RefreshOutcome> {
   const tokenHash = hashToken(refreshToken);
   // Claiming the token and checking it was unused is one statement, so two concurrent refreshes
-  // with one token cannot both succeed.
+  // with one token cannot both succeed. Only a token of a live session of an active user is claimed:
+  // refusing one of a session that has ended changes nothing (and presenting it again is no reuse).
   const [claimed] = await tx.db
     .update(refreshTokens)
     .set({ usedAt: new Date() })
-    .where(and(eq(refreshTokens.tokenHash, tokenHash), isNull(refreshTokens.usedAt)))
+    .where(
+      and(
+        eq(refreshTokens.tokenHash, tokenHash),
+        isNull(refreshTokens.usedAt),
+        sql`EXISTS (SELECT 1 FROM auth_sessions s JOIN users u ON u.id = s.user_id
+          WHERE s.id = ${refreshTokens.sessionId} AND s.revoked_at IS NULL AND s.expires_at > now()
+            AND u.status = 'active')`,
+      ),
+    )
     .returning();
   if (!claimed) {
     const [known] = await tx.db
@@ -124,6 +133,7 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
       .where(eq(refreshTokens.tokenHash, tokenHash))
       .limit(1);
     if (!known) return { ok: false, reason: 'unknown' };
+    if (!known.usedAt) return endedSession(tx, known.sessionId);
     const session = await revokeSession(tx, known.sessionId, 'refresh_reuse');
     await audit(tx, {
       action: 'auth.refresh_reused',
@@ -144,6 +154,14 @@ export async function refreshSession(tx: Tx, refreshToken: string): Promise<Refr
   if (user?.status !== 'active') return { ok: false, reason: 'inactive' };
   await tx.db.update(authSessions).set({ lastUsedAt: new Date() }).where(eq(authSessions.id, session.id));
   return { ok: true, tokens: await issueTokens(tx, user, session) };
+}
+
+/** Why an unused refresh token was not taken: its session was revoked or has expired, or its user is not active. */
+async function endedSession(tx: Tx, sessionId: string): Promise<RefreshOutcome> {
+  const [session] = await tx.db.select().from(authSessions).where(eq(authSessions.id, sessionId)).limit(1);
+  if (!session || session.revokedAt) return { ok: false, reason: 'revoked' };
+  if (session.expiresAt.getTime() <= Date.now()) return { ok: false, reason: 'expired' };
+  return { ok: false, reason: 'inactive' };
 }
 
 /**
