@@ -1,0 +1,146 @@
+import { withTx } from '../../src/db/tx.js';
+import { systemContext } from '../../src/kernel/context.js';
+import { createUser } from '../../src/modules/identity/index.js';
+import type { TestApp } from '../app.js';
+import { BOOTSTRAP_ADMIN, makeUser } from '../identity.js';
+
+/*
+ * Who the cases are sent as: nobody, a signed-in customer, the tenant's super_admin, and the platform
+ * administrator. A case may sign its identity out, erase or deactivate it, or take its roles away; the
+ * run then makes a fresh one, so the rest of the run keeps its coverage.
+ */
+
+export const IDENTITY_NAMES = ['guest', 'customer', 'super_admin', 'platform'] as const;
+export type IdentityName = (typeof IDENTITY_NAMES)[number];
+
+export interface Identity {
+  name: IdentityName;
+  email?: string;
+  password?: string;
+  userId?: string;
+  accessToken?: string;
+}
+
+const PASSWORD = 'Fuzz-Kestane-Şekeri-2024!';
+
+/** A request that must succeed for the identity to be of use: who it is, and what it may do. */
+const PROBES: Record<Exclude<IdentityName, 'guest'>, string[]> = {
+  customer: ['/api/v1/me'],
+  super_admin: ['/api/v1/me', '/api/v1/users?limit=1', '/api/v1/roles'],
+  platform: ['/api/v1/platform/tenants?limit=1'],
+};
+
+export class Identities {
+  private readonly identities = new Map<IdentityName, Identity>();
+  private made = 0;
+  /** How many identities were replaced during the run. */
+  replaced = 0;
+  /** Why, for each replacement: the identity and the probe it failed. */
+  readonly reasons: string[] = [];
+
+  private constructor(private readonly t: TestApp) {}
+
+  static async create(t: TestApp): Promise<Identities> {
+    const identities = new Identities(t);
+    identities.identities.set('guest', { name: 'guest' });
+    await identities.signIn({ name: 'super_admin', ...BOOTSTRAP_ADMIN });
+    await identities.signIn({ name: 'platform', ...BOOTSTRAP_ADMIN });
+    await identities.fresh('customer');
+    return identities;
+  }
+
+  get(name: IdentityName): Identity {
+    return this.identities.get(name) as Identity;
+  }
+
+  /** The identity's credentials as request headers. */
+  headers(name: IdentityName): Record<string, string> {
+    const token = this.get(name).accessToken;
+    return token ? { authorization: `Bearer ${token}` } : {};
+  }
+
+  /** Every signed-in identity's email and password, for cases that sign in. */
+  credentials(): { email: string; password: string }[] {
+    return [...this.identities.values()]
+      .filter((identity) => identity.email && identity.password)
+      .map((identity) => ({ email: identity.email as string, password: identity.password as string }));
+  }
+
+  userIds(): Set<string> {
+    return new Set(
+      [...this.identities.values()].flatMap((identity) => (identity.userId ? [identity.userId] : [])),
+    );
+  }
+
+  /** Checks each signed-in identity with its probes and replaces the ones that no longer pass. */
+  async ensure(after: string): Promise<IdentityName[]> {
+    const replaced: IdentityName[] = [];
+    for (const [name, probes] of Object.entries(PROBES) as [Exclude<IdentityName, 'guest'>, string[]][]) {
+      const failure = await this.failure(name, probes);
+      if (!failure) continue;
+      await this.fresh(name);
+      const again = await this.failure(name, probes);
+      if (again) throw new Error(`a fresh ${name} does not pass its own probes: ${again}`);
+      replaced.push(name);
+      this.replaced += 1;
+      this.reasons.push(`${name} after ${after}: ${failure}`);
+    }
+    return replaced;
+  }
+
+  /** The first probe the identity fails, with the answer, or undefined. */
+  private async failure(name: IdentityName, probes: string[]): Promise<string | undefined> {
+    for (const url of probes) {
+      const response = await this.t.app.inject({
+        method: 'GET',
+        url,
+        headers: this.headers(name),
+        remoteAddress: '10.255.255.1',
+      });
+      if (response.statusCode !== 200)
+        return `GET ${url} ${response.statusCode} ${response.body.slice(0, 160)}`;
+    }
+    return undefined;
+  }
+
+  /** A new user for the identity, created directly, then signed in through the API. */
+  private async fresh(name: Exclude<IdentityName, 'guest'>): Promise<void> {
+    this.made += 1;
+    const email = `fuzz-${name.replace('_', '-')}-${this.made}@ornek.com.tr`;
+    if (name === 'platform') {
+      await withTx(systemContext(this.t.runtime, null), (tx) =>
+        createUser(tx, {
+          kind: 'platform',
+          email,
+          name: 'Fuzz Platform',
+          password: PASSWORD,
+          emailVerified: true,
+        }),
+      );
+    } else {
+      await makeUser(this.t, {
+        email,
+        password: PASSWORD,
+        name: `Fuzz ${name}`,
+        kind: name === 'customer' ? 'customer' : 'staff',
+        roles: name === 'customer' ? ['dealer_owner'] : ['super_admin'],
+      });
+    }
+    await this.signIn({ name, email, password: PASSWORD });
+  }
+
+  private async signIn(identity: Identity & { email: string; password: string }): Promise<void> {
+    const response = await this.t.app.inject({
+      method: 'POST',
+      url: identity.name === 'platform' ? '/api/v1/platform/auth/login' : '/api/v1/auth/login',
+      payload: { email: identity.email, password: identity.password },
+      // An address of its own: the cases' failed sign-ins must not lock the run's own sign-ins out.
+      remoteAddress: `10.254.${this.made % 250}.${(this.replaced % 250) + 1}`,
+    });
+    if (response.statusCode !== 200) {
+      throw new Error(`${identity.name} cannot sign in: ${response.statusCode} ${response.body}`);
+    }
+    const body = response.json() as { accessToken: string; user: { id: string } };
+    this.identities.set(identity.name, { ...identity, accessToken: body.accessToken, userId: body.user.id });
+  }
+}
