@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/app.js';
-import { apiCaller } from '../../../test/http.js';
-import { BOOTSTRAP_ADMIN, type SignedIn, signIn, waitForMessage } from '../../../test/identity.js';
+import { apiCaller, expectProblem } from '../../../test/http.js';
+import { BOOTSTRAP_ADMIN, makeUser, type SignedIn, signIn, waitForMessage } from '../../../test/identity.js';
 
 const PASSWORD = 'Kestane-Şekeri-2024!';
 
@@ -136,6 +136,27 @@ describe('links in emails', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     throw new Error('no reset link to the storefront');
+  });
+
+  it('lets only those who also manage users move where links point', async () => {
+    await call('POST', '/roles', {
+      payload: { key: 'ayarlar', name: 'Ayarlar', audience: 'staff', permissions: ['settings.manage'] },
+    });
+    await makeUser(t, { email: 'ayarci@ornek.com.tr', password: PASSWORD, roles: ['ayarlar'] });
+    const settings = await signIn(t.app, 'ayarci@ornek.com.tr', PASSWORD);
+    const moved = await call('PATCH', '/tenant/settings', {
+      auth: settings,
+      payload: { links: { adminUrl: 'https://kotu.example' } },
+    });
+    expectProblem(moved, 403, 'auth.forbidden');
+    expect(moved.json()).toMatchObject({ permission: 'users.manage', field: 'links' });
+    const after = (await call('GET', '/tenant/settings')).json();
+    expect(after.links.adminUrl).toBe('https://panel.magaza.example');
+    const other = await call('PATCH', '/tenant/settings', {
+      auth: settings,
+      payload: { catalog: { requireLogin: false } },
+    });
+    expect(other.statusCode, other.body).toBe(200);
   });
 
   it('refuses a front-end URL that is not a plain http(s) base', async () => {

@@ -11,6 +11,8 @@ import { contentLanguageOf, tenantDirectoryOf } from './resolution.js';
 import { type TenantRow, type TenantSettings, type TenantStatus, tenants } from './schema.js';
 
 export const DEFAULT_CURRENCY = 'TRY';
+/** Needed, beside settings.manage, to change `links` (see updateCurrentTenantSettings). */
+const LINKS_PERMISSION = 'users.manage';
 export const DEFAULT_LOCALE = 'tr-TR';
 
 export function toProfile(row: Pick<TenantRow, 'slug' | 'name' | 'settings'>): TenantProfile {
@@ -134,6 +136,16 @@ export async function updateCurrentTenantSettings(
 ): Promise<TenantSettingsView> {
   const tenantId = tx.ctx.tenantId;
   if (!tenantId) throw new AppError('tenant.required', 400, 'Settings belong to a tenant.');
+  // Whoever sets where emailed links point could send every account's reset link to a site of
+  // theirs: that is a power over accounts, so it also needs the permission that manages them.
+  if (changes.links !== undefined && !tx.ctx.actor.permissions?.has(LINKS_PERMISSION)) {
+    throw new AppError(
+      'auth.forbidden',
+      403,
+      `Changing where emailed links point also needs the permission "${LINKS_PERMISSION}".`,
+      { permission: LINKS_PERMISSION, field: 'links' },
+    );
+  }
   const updated = await updateTenant(tx, tenantId, { settings: changes });
   return settingsView(updated.settings);
 }

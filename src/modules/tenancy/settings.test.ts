@@ -32,6 +32,7 @@ describe('tenant settings managed by the tenant (/api/v1/tenant/settings)', () =
       locale: 'tr-TR',
       auth: {},
       catalog: {},
+      links: {},
       rateLimits: {},
     });
   });
