@@ -8,6 +8,7 @@ import type { JobRegistry } from './kernel/events/registry.js';
 import { clientErrorProblems } from './kernel/http/client-errors.js';
 import { registerDocsUi, registerOpenApi } from './kernel/http/docs.js';
 import { tagResponse } from './kernel/http/etag.js';
+import { ForwardedHeaderWatch } from './kernel/http/forwarded-headers.js';
 import {
   invalidCharactersInRequest,
   registerInvalidCharacterChecks,
@@ -96,6 +97,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addSchema(ProblemSchema);
 
   const securityHeaders = computeSecurityHeaders();
+  // Without TRUST_PROXY, forwarded headers hint at a proxy nobody declared: warned about once.
+  const forwarded = config.trustProxy === false ? new ForwardedHeaderWatch(runtime.log) : null;
   app.decorateRequest('ctx', null as unknown as RequestContext);
   // Who is calling and for which tenant: credentials → their tenant; else X-Tenant; else DEFAULT_TENANT.
   // Revocations of tokens already handed out (ended sessions, deactivated users, changed roles) are
@@ -122,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       ip: request.ip,
       userAgent: request.headers['user-agent'] ?? null,
     };
+    forwarded?.inspect(request.headers, request.ip);
     // Before anything reads the headers or the URL (see invalid-characters.ts).
     const refusal = invalidCharactersInRequest(request);
     if (refusal) return done(refusal);
@@ -176,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     expectedMigrations: options.expectedMigrations,
     workersRunning: options.workersRunning,
     metricsGate: metricsGate(config.metrics, 'api'),
+    warnings: () => forwarded?.warnings() ?? [],
   });
   await app.register(tenancyRoutes, { prefix: API_PREFIX });
   await app.register(authRoutes, { prefix: API_PREFIX, config });

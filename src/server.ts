@@ -3,6 +3,7 @@ import { buildApp, buildProbeApp } from './app.js';
 import { ensureDefaultTenant, prepareDatabase } from './bootstrap.js';
 import { loadConfig } from './config.js';
 import { shippedMigrationCount } from './db/migrate.js';
+import { TRUST_PROXY_UNSET } from './kernel/http/forwarded-headers.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
 import { startMetricsListener } from './modules/system/index.js';
@@ -46,6 +47,7 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     ? await buildApp({ ...appOptions, redis })
     : await buildProbeApp(appOptions);
   await app.listen({ port: config.port, host: config.host });
+  if (roles.api && config.trustProxy === false) log.warn({ trustProxy: false }, TRUST_PROXY_UNSET);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);

@@ -483,7 +483,7 @@ describe('carsi CLI', () => {
     });
     const servers = await Promise.all([
       startCli(['serve', '--no-worker'], env(ports[0]!, { METRICS_TOKEN: token }), 'Çarşı is running'),
-      startCli(['serve'], env(ports[1]!), 'Çarşı is running'),
+      startCli(['serve'], env(ports[1]!, { TRUST_PROXY: 'true' }), 'Çarşı is running'),
       startCli(
         ['worker'],
         env(ports[2]!, { METRICS_TOKEN: token, METRICS_PORT: String(metricsPort) }),
@@ -518,6 +518,12 @@ describe('carsi CLI', () => {
       expect((await fetch(`http://127.0.0.1:${ports[0]}/metrics`)).status).toBe(401);
       expect((await fetch(`http://127.0.0.1:${ports[1]}/metrics`, { headers: bearer })).status).toBe(404);
       expect(servers[1]!.output()).toContain('Metrics: off (set METRICS_TOKEN or METRICS_PORT)');
+      // An API process without TRUST_PROXY says at start what that means behind a proxy; one with it
+      // and a worker (which serves no clients) do not.
+      expect(servers[0]!.output()).toContain('TRUST_PROXY is unset');
+      expect(servers[0]!.output()).toContain('Behind a proxy, set TRUST_PROXY');
+      expect(servers[1]!.output()).not.toContain('TRUST_PROXY is unset');
+      expect(servers[2]!.output()).not.toContain('TRUST_PROXY is unset');
 
       const client = new pg.Client({ connectionString: database.ownerUrl });
       await client.connect();

@@ -7,6 +7,8 @@ export interface ReadinessReport {
     migrations: 'current' | 'pending' | 'unknown';
     jobWorkers: 'running' | 'stopped' | 'disabled';
   };
+  /** Problems an operator should see that do not make the process unready (e.g. TRUST_PROXY). */
+  warnings: string[];
 }
 
 export interface ReadinessInputs {
@@ -14,6 +16,8 @@ export interface ReadinessInputs {
   expectedMigrations: number;
   /** null when this process runs no workers (`serve --no-worker`): they live in other processes. */
   workersRunning: (() => boolean) | null;
+  /** Warnings gathered while serving (see ForwardedHeaderWatch); none when absent. */
+  warnings?: (() => string[]) | undefined;
 }
 
 /** Ready means: the database answers as the application role, its schema is this build's, and workers run. */
@@ -33,5 +37,6 @@ export async function checkReadiness(inputs: ReadinessInputs): Promise<Readiness
   return {
     ready: database === 'ok' && migrations === 'current' && jobWorkers !== 'stopped',
     checks: { database, migrations, jobWorkers },
+    warnings: inputs.warnings?.() ?? [],
   };
 }

@@ -20,6 +20,9 @@ const Readiness = Type.Object({
     migrations: Type.Union([Type.Literal('current'), Type.Literal('pending'), Type.Literal('unknown')]),
     jobWorkers: Type.Union([Type.Literal('running'), Type.Literal('stopped'), Type.Literal('disabled')]),
   }),
+  warnings: Type.Array(Type.String(), {
+    description: 'What an operator should fix that does not make the process unready (e.g. TRUST_PROXY)',
+  }),
 });
 
 // Probes and scrapers must never be rate limited out of seeing the process.

@@ -27,6 +27,7 @@ describe('health, readiness, metrics and docs', () => {
     expect(ready.json()).toEqual({
       ready: true,
       checks: { database: 'ok', migrations: 'current', jobWorkers: 'running' },
+      warnings: [],
     });
     workersRunning = false;
     const stopped = await t.app.inject({ method: 'GET', url: '/ready' });
@@ -44,6 +45,7 @@ describe('health, readiness, metrics and docs', () => {
     expect(pending).toEqual({
       ready: false,
       checks: { database: 'ok', migrations: 'pending', jobWorkers: 'disabled' },
+      warnings: [],
     });
     const unreachable = await checkReadiness({
       db: { ...t.runtime.db, pool: { query: () => Promise.reject(new Error('ECONNREFUSED')) } } as never,
