@@ -355,13 +355,31 @@ describe('carsi CLI', () => {
         expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(200);
         postgresPid = readPostmasterFile(path.join(dataDir, 'pg'))?.pid;
         expect(postgresPid).toBeGreaterThan(0);
-        if (start === 0) await besideTheServer(port);
+        if (start === 0) {
+          await besideTheServer(port);
+          await asTheReadmeSays();
+        }
       } finally {
         expect(await server.stop()).toBe(0);
       }
       // SIGTERM stopped the embedded database with the server.
       expect(processExists(postgresPid!)).toBe(false);
       expect(readPostmasterFile(path.join(dataDir, 'pg'))).toBeUndefined();
+    }
+
+    /** The README's way in: the port on line 4 of postmaster.pid, the owner's documented password. */
+    async function asTheReadmeSays() {
+      const port = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[3];
+      const client = new pg.Client({
+        connectionString: `postgres://postgres:carsi-embedded@127.0.0.1:${port}/carsi`,
+      });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SELECT slug FROM tenants ORDER BY slug');
+        expect(rows.map((row) => row.slug)).toEqual(['demo', 'demo-bayi']);
+      } finally {
+        await client.end();
+      }
     }
 
     /** One-off commands use the cluster the server holds; a second server is refused, saying why. */
