@@ -9,6 +9,15 @@ describe('watchParent', () => {
     stop?.();
   });
 
+  it('calls back once when the parent is no longer the one the program started with', async () => {
+    let calls = 0;
+    // As if the program had started under another parent that is gone now.
+    const stop = watchParent(() => calls++, { npm_lifecycle_event: 'start' }, 10, process.ppid + 100_000);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    stop?.();
+    expect(calls).toBe(1);
+  });
+
   it('does not call back while the parent is the same', async () => {
     let called = false;
     const stop = watchParent(() => (called = true), { npm_lifecycle_event: 'start' }, 10);

@@ -472,6 +472,10 @@ describe('carsi CLI', () => {
       );
       const postgres = readPostmasterFile(path.join(dataDir, 'pg'))!;
       const server = parentOf(postgres.pid);
+      // Should the server not stop, it must not outlive the test: it is signalled itself, by its id.
+      cleanups.push(() => {
+        if (processExists(server)) process.kill(server, 'SIGTERM');
+      });
       // The case at hand: npm signals the shell it runs the command in, not the server below it.
       expect(parentOf(server)).not.toBe(npm.child.pid);
       expect(parentOf(parentOf(server))).toBe(npm.child.pid);
