@@ -53,6 +53,8 @@ export function resourceOfField(name: string): string {
 
 export class IdPool {
   private readonly byResource = new Map<string, string[]>();
+  /** The ids listed inside a thing, by its id and their resource: a product's variants and images. */
+  private readonly children = new Map<string, Map<string, string[]>>();
   private readonly links = { public: [] as string[], signed: [] as string[] };
 
   private add(list: string[], value: string): void {
@@ -68,6 +70,24 @@ export class IdPool {
       this.byResource.set(resource, list);
     }
     this.add(list, id);
+  }
+
+  private addChild(parentId: string, resource: string, id: string): void {
+    let byResource = this.children.get(parentId);
+    if (!byResource) {
+      byResource = new Map();
+      this.children.set(parentId, byResource);
+      if (this.children.size > KEEP * 10) this.children.delete(this.children.keys().next().value as string);
+    }
+    const list = byResource.get(resource) ?? [];
+    byResource.set(resource, list);
+    this.add(list, id);
+  }
+
+  /** A known id of the resource inside `parentId` (a variant of that product), if any. */
+  pickChild(rng: Random, parentId: string, resource: string): string | undefined {
+    const list = this.children.get(parentId)?.get(resource);
+    return list && list.length > 0 ? rng.pick(list) : undefined;
   }
 
   /** A known id of the resource (or, now and then, of any resource), never one of `excluded`. */
@@ -87,7 +107,7 @@ export class IdPool {
   }
 
   /** Takes the ids and file links out of a successful answer about `resource`. */
-  harvest(value: unknown, resource: string, depth = 0): void {
+  harvest(value: unknown, resource: string, depth = 0, parentId?: string): void {
     if (depth > 8 || value === null || typeof value !== 'object') {
       if (typeof value === 'string') {
         const link = FILE_LINK.exec(value);
@@ -96,19 +116,23 @@ export class IdPool {
       return;
     }
     if (Array.isArray(value)) {
-      for (const item of value) this.harvest(item, resource, depth + 1);
+      for (const item of value) this.harvest(item, resource, depth + 1, parentId);
       return;
     }
+    const ownId = typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
     for (const [key, item] of Object.entries(value)) {
       if (typeof item === 'string' && UUID.test(item)) {
-        if (key === 'id') this.addId(resource, item);
+        if (key === 'id') {
+          this.addId(resource, item);
+          if (parentId) this.addChild(parentId, resource, item);
+        }
         else if (/Ids?$/.test(key) || key === 'createdBy') this.addId(resourceOfField(key), item);
       } else if (Array.isArray(item) && /Ids$/.test(key)) {
         for (const id of item)
           if (typeof id === 'string' && UUID.test(id)) this.addId(resourceOfField(key), id);
       } else if (Array.isArray(item)) {
         // A list under a plural name holds that resource (`variants: [{ id }]`); `items` is a page's.
-        this.harvest(item, key === 'items' ? resource : key, depth + 1);
+        this.harvest(item, key === 'items' ? resource : key, depth + 1, key === 'items' ? undefined : ownId);
       } else {
         // An object under a singular name is one of that resource (`user: { id }`).
         this.harvest(item, key === 'data' ? resource : resourceOfField(key), depth + 1);

@@ -5,12 +5,12 @@ import type { TestApp } from '../app.js';
 import { BOOTSTRAP_ADMIN, makeUser } from '../identity.js';
 
 /*
- * Who the cases are sent as: nobody, a signed-in customer, the tenant's super_admin, and the platform
- * administrator. A case may sign its identity out, erase or deactivate it, or take its roles away; the
+ * Who the cases are sent as: nobody, a signed-in customer, the tenant's super_admin, the platform
+ * administrator, and an API key with every scope (made by the super_admin). A case may sign its identity out, erase or deactivate it, or take its roles away; the
  * run then makes a fresh one, so the rest of the run keeps its coverage.
  */
 
-export const IDENTITY_NAMES = ['guest', 'customer', 'super_admin', 'platform'] as const;
+export const IDENTITY_NAMES = ['guest', 'customer', 'super_admin', 'platform', 'api_key'] as const;
 export type IdentityName = (typeof IDENTITY_NAMES)[number];
 
 export interface Identity {
@@ -19,6 +19,7 @@ export interface Identity {
   password?: string;
   userId?: string;
   accessToken?: string;
+  apiKey?: string;
 }
 
 const PASSWORD = 'Fuzz-Kestane-Şekeri-2024!';
@@ -28,6 +29,7 @@ const PROBES: Record<Exclude<IdentityName, 'guest'>, string[]> = {
   customer: ['/api/v1/me'],
   super_admin: ['/api/v1/me', '/api/v1/users?limit=1', '/api/v1/roles'],
   platform: ['/api/v1/platform/tenants?limit=1'],
+  api_key: ['/api/v1/users?limit=1'],
 };
 
 export class Identities {
@@ -46,6 +48,7 @@ export class Identities {
     await identities.signIn({ name: 'super_admin', ...BOOTSTRAP_ADMIN });
     await identities.signIn({ name: 'platform', ...BOOTSTRAP_ADMIN });
     await identities.fresh('customer');
+    await identities.fresh('api_key');
     return identities;
   }
 
@@ -55,8 +58,9 @@ export class Identities {
 
   /** The identity's credentials as request headers. */
   headers(name: IdentityName): Record<string, string> {
-    const token = this.get(name).accessToken;
-    return token ? { authorization: `Bearer ${token}` } : {};
+    const { accessToken, apiKey } = this.get(name);
+    if (apiKey) return { 'x-api-key': apiKey };
+    return accessToken ? { authorization: `Bearer ${accessToken}` } : {};
   }
 
   /** Every signed-in identity's email and password, for cases that sign in. */
@@ -106,6 +110,7 @@ export class Identities {
   /** A new user for the identity, created directly, then signed in through the API. */
   private async fresh(name: Exclude<IdentityName, 'guest'>): Promise<void> {
     this.made += 1;
+    if (name === 'api_key') return this.freshKey();
     const email = `fuzz-${name.replace('_', '-')}-${this.made}@ornek.com.tr`;
     if (name === 'platform') {
       await withTx(systemContext(this.t.runtime, null), (tx) =>
@@ -127,6 +132,21 @@ export class Identities {
       });
     }
     await this.signIn({ name, email, password: PASSWORD });
+  }
+
+  /** A key with every scope there is, made by the current super_admin. */
+  private async freshKey(): Promise<void> {
+    const headers = this.headers('super_admin');
+    const permissions = await this.t.app.inject({ method: 'GET', url: '/api/v1/permissions', headers });
+    const scopes = (permissions.json() as { items: { name: string }[] }).items.map((item) => item.name);
+    const response = await this.t.app.inject({
+      method: 'POST',
+      url: '/api/v1/api-keys',
+      headers,
+      payload: { name: `fuzz ${this.made}`, scopes },
+    });
+    if (response.statusCode !== 201) throw new Error(`no API key: ${response.statusCode} ${response.body}`);
+    this.identities.set('api_key', { name: 'api_key', apiKey: (response.json() as { key: string }).key });
   }
 
   private async signIn(identity: Identity & { email: string; password: string }): Promise<void> {

@@ -127,7 +127,8 @@ export function resourceOfParameter(path: string, name: string): string {
 
 function pathValue(parameter: Parameter, operation: Operation, context: RequestContext): string {
   const { rng, maker } = context;
-  if (parameter.name === '*') {
+  // The public file route's one parameter is a path of its own, slashes and all.
+  if (operation.path.includes('/files/public/')) {
     return (
       context.known('public') ?? `${rng.hex(2)}/${rng.hex(16)}.${rng.pick(['webp', 'png', 'csv', 'pdf'])}`
     );

@@ -66,14 +66,14 @@ export interface FuzzResult {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 // Successful writes here may sign an identity out, erase or deactivate it, or change what it may do.
-const AFFECTS_IDENTITIES = /\/api\/v1\/(auth|me|users|roles|platform|api-keys)(\/|$)/;
+const AFFECTS_IDENTITIES = /\/api\/v1\/(auth|me|users|roles|platform|api-keys|permissions)(\/|$)/;
 
 function identityFor(operation: Operation, rng: Random): IdentityName {
   if (operation.path.startsWith('/api/v1/platform/')) {
-    return rng.weighted({ platform: 6, guest: 2, super_admin: 1, customer: 1 });
+    return rng.weighted({ platform: 6, guest: 2, super_admin: 1, customer: 1, api_key: 0.5 });
   }
-  if (operation.secured) return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1 });
-  return rng.weighted({ guest: 4, super_admin: 3, customer: 2, platform: 1 });
+  if (operation.secured) return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1, api_key: 2 });
+  return rng.weighted({ guest: 4, super_admin: 3, customer: 2, platform: 1, api_key: 1 });
 }
 
 function problemCode(body: string): string {
@@ -158,16 +158,24 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRes
     const mode = rng.weighted<CaseMode>({ valid: 40, boundary: 15, hostile: 45 });
     const writes = !SAFE_METHODS.has(operation.method);
     const own = identities.get(identity);
+    // The path's first id, so that a second one (`{variantId}`) can be one of its own.
+    let parentId: string | undefined;
     const hints: Hints = {
       id: (name, resource) => {
         if (!rng.chance(0.8)) return undefined;
         const param = operation.parameters.find((p) => p.in === 'path' && p.name === name);
+        if (param && name !== 'id' && parentId && rng.chance(0.8)) {
+          const child = pool.pickChild(rng, parentId, resourceOfParameter(operation.path, name));
+          if (child) return child;
+        }
         const target = param
           ? resourceOfParameter(operation.path, name)
           : name === 'id'
             ? resource
             : resourceOfField(name);
-        return pool.pick(rng, target, writes ? protectedIds : new Set());
+        const id = pool.pick(rng, target, writes ? protectedIds : new Set());
+        if (param && name === 'id') parentId = id;
+        return id;
       },
       email: () => (rng.chance(0.5) ? own.email : rng.pick(identities.credentials()).email),
       password: () => own.password ?? rng.pick(identities.credentials()).password,
