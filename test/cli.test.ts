@@ -2,12 +2,14 @@ import {
   chmodSync,
   existsSync,
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   readlinkSync,
   realpathSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -421,6 +423,19 @@ describe('carsi CLI', () => {
       copyProjectInto(clone);
       const postgresUser = { name: 'postgres', uid: 0, gid: 0 };
       const env = { CARSI_DATA_DIR: dataDir, BOOTSTRAP_ADMIN_PASSWORD: 'Bootstrap-Pass-2024!' };
+
+      // A cluster already inside the closed directory is never moved behind one's back: the start
+      // stops, saying what to do.
+      mkdirSync(path.join(dataDir, 'pg'), { recursive: true });
+      writeFileSync(path.join(dataDir, 'pg', 'PG_VERSION'), '17\n');
+      const refused = await runCli(['migrate'], env, { cwd: clone });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `The embedded database in ${path.join(dataDir, 'pg')} cannot be reached`,
+      );
+      expect(refused.stderr).toContain('leave a symbolic link to it');
+      expect(refused.stderr).not.toMatch(/EACCES|Unhandled|undefined/);
+      rmSync(path.join(dataDir, 'pg'), { recursive: true });
 
       const migrated = await runCli(['migrate'], env, { cwd: clone });
       expect(migrated.code, migrated.stderr).toBe(0);
