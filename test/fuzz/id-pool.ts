@@ -119,14 +119,14 @@ export class IdPool {
       for (const item of value) this.harvest(item, resource, depth + 1, parentId);
       return;
     }
-    const ownId = typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+    const ownId =
+      typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
     for (const [key, item] of Object.entries(value)) {
       if (typeof item === 'string' && UUID.test(item)) {
         if (key === 'id') {
           this.addId(resource, item);
           if (parentId) this.addChild(parentId, resource, item);
-        }
-        else if (/Ids?$/.test(key) || key === 'createdBy') this.addId(resourceOfField(key), item);
+        } else if (/Ids?$/.test(key) || key === 'createdBy') this.addId(resourceOfField(key), item);
       } else if (Array.isArray(item) && /Ids$/.test(key)) {
         for (const id of item)
           if (typeof id === 'string' && UUID.test(id)) this.addId(resourceOfField(key), id);

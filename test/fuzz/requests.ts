@@ -1,7 +1,7 @@
 import { multipartBody, type Part, samplePdf } from '../../src/modules/files/fixtures.js';
 import type { Operation, Parameter, Schema } from './operations.js';
 import type { Random } from './random.js';
-import { HOSTILE_STRINGS, hugeString, type ValueMaker } from './values.js';
+import { HOSTILE_STRINGS, hugeString, type Mode, type ValueMaker } from './values.js';
 
 /*
  * One request per case: parameters and body drawn from the operation's schemas, then, for hostile cases,
@@ -10,7 +10,7 @@ import { HOSTILE_STRINGS, hugeString, type ValueMaker } from './values.js';
  * credentials and headers.
  */
 
-export type CaseMode = 'valid' | 'boundary' | 'hostile';
+export type CaseMode = 'valid' | 'boundary' | 'nasty' | 'hostile';
 
 export interface FuzzRequest {
   method: string;
@@ -91,6 +91,11 @@ const ODD_CONTENT_TYPES = [
   '',
 ];
 
+/** How values are drawn for a case: a hostile case starts from valid values and spoils some. */
+function valueMode(mode: CaseMode): Mode {
+  return mode === 'hostile' ? 'valid' : mode;
+}
+
 /**
  * Encodes a component as a client would; an unpaired surrogate, which encodeURIComponent refuses,
  * goes out as its three-byte (CESU-8) form, as a careless encoder writes it.
@@ -136,11 +141,7 @@ function pathValue(parameter: Parameter, operation: Operation, context: RequestC
   if (parameter.name === 'token' && operation.path.includes('/signed/')) {
     return context.known('signed') ?? rng.hex(40);
   }
-  return encodeComponent(
-    stringOf(
-      maker.make(parameter.schema, context.mode === 'boundary' ? 'boundary' : 'valid', parameter.name),
-    ),
-  );
+  return encodeComponent(stringOf(maker.make(parameter.schema, valueMode(context.mode), parameter.name)));
 }
 
 function queryPairs(parameters: Parameter[], context: RequestContext): [string, string][] {
@@ -148,11 +149,7 @@ function queryPairs(parameters: Parameter[], context: RequestContext): [string, 
   const pairs: [string, string][] = [];
   for (const parameter of parameters) {
     if (!parameter.required && !rng.chance(context.mode === 'boundary' ? 0.8 : 0.4)) continue;
-    const value = maker.make(
-      parameter.schema,
-      context.mode === 'boundary' ? 'boundary' : 'valid',
-      parameter.name,
-    );
+    const value = maker.make(parameter.schema, valueMode(context.mode), parameter.name);
     for (const item of Array.isArray(value) ? value : [value]) {
       pairs.push([encodeComponent(parameter.name), encodeComponent(stringOf(item))]);
     }
@@ -469,7 +466,7 @@ export function buildRequest(operation: Operation, context: RequestContext): Fuz
     payload = form.payload;
     Object.assign(headers, form.headers);
   } else if (body) {
-    let value = maker.make(body.schema, mode === 'boundary' ? 'boundary' : 'valid');
+    let value = maker.make(body.schema, valueMode(mode));
     if (spoiled.has('body-field')) value = mutateValue(value, body.schema, context, notes);
     if (!body.required && rng.chance(0.1)) {
       notes.push('no body');

@@ -72,7 +72,8 @@ function identityFor(operation: Operation, rng: Random): IdentityName {
   if (operation.path.startsWith('/api/v1/platform/')) {
     return rng.weighted({ platform: 6, guest: 2, super_admin: 1, customer: 1, api_key: 0.5 });
   }
-  if (operation.secured) return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1, api_key: 2 });
+  if (operation.secured)
+    return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1, api_key: 2 });
   return rng.weighted({ guest: 4, super_admin: 3, customer: 2, platform: 1, api_key: 1 });
 }
 
@@ -155,7 +156,7 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRes
     const rng = new Random(caseSeed(options.seed, index));
     const operation = rng.pick(operations);
     const identity = identityFor(operation, rng);
-    const mode = rng.weighted<CaseMode>({ valid: 40, boundary: 15, hostile: 45 });
+    const mode = rng.weighted<CaseMode>({ valid: 35, boundary: 15, nasty: 15, hostile: 35 });
     const writes = !SAFE_METHODS.has(operation.method);
     const own = identities.get(identity);
     // The path's first id, so that a second one (`{variantId}`) can be one of its own.

@@ -25,7 +25,18 @@ export function ean13(rng: Random): string {
   return `${digits}${(10 - (sum % 10)) % 10}`;
 }
 
-export type Mode = 'valid' | 'boundary';
+/** Valid: inside every bound. Boundary: at the bounds. Nasty: valid, with hostile text wherever text fits. */
+export type Mode = 'valid' | 'boundary' | 'nasty';
+
+const NASTY_EMAILS = [
+  'İ@ornek.com.tr',
+  "o'brien@ornek.com.tr",
+  'a+b@ornek.com.tr',
+  'ığdır@örnek.com.tr',
+  '"x y"@ornek.com.tr',
+  'ADMIN@CARSI.TEST',
+  'a@b.co\u0000',
+];
 
 /** Text hostile to storage, comparison, rendering and parsing; sent wherever a string goes. */
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -204,6 +215,7 @@ export class ValueMaker {
     }
     if (format === 'date') return `${rng.int(2000, 2040)}-0${rng.int(1, 9)}-1${rng.int(0, 9)}`;
     if (/email/i.test(name) || format === 'email') {
+      if (mode === 'nasty' && rng.chance(0.7)) return rng.pick(NASTY_EMAILS).replace('\\u0000', '\u0000');
       const known = rng.chance(0.3) ? this.hints.email() : undefined;
       if (known) return known;
       return `fuzz.${rng.hex(6)}@ornek.com.tr`;
@@ -214,6 +226,10 @@ export class ValueMaker {
       return `Kestane-${rng.hex(6)}-${rng.int(1000, 9999)}!Şk`;
     }
     const pattern = schema['pattern'] as string | undefined;
+    if (mode === 'nasty') {
+      const nasty = this.nastyText(pattern, minLength, maxLength);
+      if (nasty !== undefined) return nasty;
+    }
     if (pattern) {
       const bounds = mode === 'boundary' ? { minLength: maxLength, maxLength } : { minLength, maxLength };
       const found =
@@ -229,6 +245,20 @@ export class ValueMaker {
     text = [...text].slice(0, length).join('');
     // A trailing space can make a trimmed value shorter than its minimum; letters keep it honest.
     return text.replace(/\s+$/, (spaces) => 'x'.repeat(spaces.length));
+  }
+
+  /** Hostile text within the bounds (and the pattern, when one of them fits it), if any fits. */
+  private nastyText(pattern: string | undefined, minLength: number, maxLength: number): string | undefined {
+    const { rng } = this;
+    const test = pattern ? new RegExp(pattern, 'u') : undefined;
+    for (let attempt = 0; attempt < 8; attempt++) {
+      let text = [...rng.pick(HOSTILE_STRINGS)];
+      while (text.length < minLength) text = [...text, ...'x'];
+      text = text.slice(0, maxLength);
+      const value = text.join('');
+      if (!test || test.test(value)) return value;
+    }
+    return undefined;
   }
 
   private array(schema: Schema, mode: Mode, name: string, depth: number): unknown[] {
