@@ -11,8 +11,9 @@ import { type Hints, ValueMaker } from './values.js';
 
 /*
  * The fuzz run: case after case, an operation of the app's own OpenAPI document, an identity, a mode
- * (valid, boundary, hostile) and a request drawn for them; the answer checked against the document and,
- * when it refuses the request, the database checked for changes. Failures are gathered by class.
+ * (valid, boundary, nasty, hostile) and a request drawn for them; the answer checked against the
+ * document and, when it refuses the request, the database checked for changes. Failures are gathered
+ * by class.
  */
 
 export interface FuzzOptions {

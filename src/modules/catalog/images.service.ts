@@ -151,14 +151,15 @@ export async function updateImage(
   await lockLiveProduct(tx, productId);
   const before = await imageOf(tx, productId, imageId);
   if (patch.variantId) await assertVariantOf(tx, productId, patch.variantId, 'variantId');
-  const [after] = await tx.db
-    .update(productImages)
-    .set({
-      ...(patch.alt !== undefined ? { alt: patch.alt } : {}),
-      ...(patch.variantId !== undefined ? { variantId: patch.variantId } : {}),
-    })
-    .where(eq(productImages.id, imageId))
-    .returning();
+  const columns = {
+    ...(patch.alt !== undefined ? { alt: patch.alt } : {}),
+    ...(patch.variantId !== undefined ? { variantId: patch.variantId } : {}),
+  };
+  // A move alone changes no column of the row itself: the renumbering below places it.
+  const [after] =
+    Object.keys(columns).length === 0
+      ? [before]
+      : await tx.db.update(productImages).set(columns).where(eq(productImages.id, imageId)).returning();
   let position = before.position;
   if (patch.position !== undefined) {
     const others = (await imagesOf(tx, productId)).filter((image) => image.id !== imageId);
