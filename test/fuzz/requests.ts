@@ -349,7 +349,7 @@ function hostileHeaders(rng: Random, headers: Record<string, string>, notes: str
       headers['x-tenant'] = rng.pick(HOSTILE_STRINGS.filter((s) => !/[\r\n]/.test(s)));
       break;
     case 'x-tenant-other':
-      headers['x-tenant'] = rng.pick(['demo', 'baska', 'DEMO', 'demo ']);
+      headers['x-tenant'] = rng.pick(['demo', 'fuzz-rakip', 'fuzz-rakip', 'DEMO', 'demo ']);
       break;
     case 'bearer-garbage':
       headers['authorization'] = rng.pick([

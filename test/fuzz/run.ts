@@ -1,8 +1,9 @@
 import { sampleImage } from '../../src/modules/files/fixtures.js';
 import type { TestApp } from '../app.js';
 import { type Change, ChangeLog, unexpectedChanges } from './change-log.js';
+import { TenantWitness } from './cross-tenant.js';
 import { IdPool, resourceOfField, resourceOfPath } from './id-pool.js';
-import { Identities, type IdentityName } from './identities.js';
+import { HOME_TENANT, Identities, type IdentityName, RIVAL_TENANT, tenantOf } from './identities.js';
 import { type OpenApiDocument, type Operation, operationsOf, resolverOf } from './operations.js';
 import { caseSeed, Random } from './random.js';
 import { buildRequest, type CaseMode, type FuzzRequest, resourceOfParameter } from './requests.js';
@@ -45,7 +46,7 @@ export interface CaseRecord {
 }
 
 export interface FailureClass {
-  kind: Finding['kind'] | 'data changed by a refused request';
+  kind: Finding['kind'] | 'data changed by a refused request' | "another tenant's data in the answer";
   operation: string;
   status: number;
   detail: string;
@@ -71,11 +72,20 @@ const AFFECTS_IDENTITIES = /\/api\/v1\/(auth|me|users|roles|platform|api-keys|pe
 
 function identityFor(operation: Operation, rng: Random): IdentityName {
   if (operation.path.startsWith('/api/v1/platform/')) {
-    return rng.weighted({ platform: 6, guest: 2, super_admin: 1, customer: 1, api_key: 0.5 });
+    return rng.weighted({ platform: 6, guest: 2, super_admin: 1, customer: 1, api_key: 0.5, rival: 0.5 });
   }
-  if (operation.secured)
-    return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1, api_key: 2 });
-  return rng.weighted({ guest: 4, super_admin: 3, customer: 2, platform: 1, api_key: 1 });
+  if (operation.secured) {
+    return rng.weighted({ super_admin: 5, customer: 3, guest: 2, platform: 1, api_key: 2, rival: 2 });
+  }
+  return rng.weighted({ guest: 4, super_admin: 3, customer: 2, platform: 1, api_key: 1, rival: 1 });
+}
+
+/** The tenant a request ran in: its credentials', else the X-Tenant it named; undefined when unknown. */
+function tenantOfRequest(identity: IdentityName, headers: Record<string, string>): string | null | undefined {
+  if (identity !== 'guest') return tenantOf(identity);
+  const named = headers['x-tenant'];
+  if (named === undefined || named === '' || named === HOME_TENANT) return HOME_TENANT;
+  return named === RIVAL_TENANT ? RIVAL_TENANT : undefined;
 }
 
 function problemCode(body: string): string {
@@ -98,19 +108,27 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRes
   if (operations.length === 0) throw new Error('no operation to fuzz');
   const checker = new ResponseChecker(document);
   const identities = await Identities.create(t);
-  const pool = new IdPool();
+  // Ids by the tenant whose answers showed them (and the platform's own).
+  const pools = new Map<string, IdPool>([
+    [HOME_TENANT, new IdPool()],
+    [RIVAL_TENANT, new IdPool()],
+    ['platform', new IdPool()],
+  ]);
+  const witness = new TenantWitness();
   const samples = { png: await sampleImage('png', 8, 8) };
 
-  // Left alone by writes: the role every super_admin holds and the tenant the run works in. Editing
+  // Left alone by writes: the role every super_admin holds and the tenants the run works in. Editing
   // them would leave no identity that can reach the staff routes; every other role and tenant is fair.
-  const protectedIds = new Set<string>([await t.tenantId('demo')]);
-  const roles = await t.app.inject({
-    method: 'GET',
-    url: '/api/v1/roles',
-    headers: identities.headers('super_admin'),
-  });
-  for (const role of (roles.json() as { items: { id: string; key: string }[] }).items) {
-    if (role.key === 'super_admin') protectedIds.add(role.id);
+  const protectedIds = new Set<string>([await t.tenantId(HOME_TENANT), identities.rivalTenantId]);
+  for (const admin of ['super_admin', 'rival'] as const) {
+    const roles = await t.app.inject({
+      method: 'GET',
+      url: '/api/v1/roles',
+      headers: identities.headers(admin),
+    });
+    for (const role of (roles.json() as { items: { id: string; key: string }[] }).items) {
+      if (role.key === 'super_admin') protectedIds.add(role.id);
+    }
   }
   const words = await vocabularyOf(t, identities);
   // Tokens handed out by successful sign-ins, for the cases that refresh, finish a sign-in or reuse one.
@@ -160,6 +178,11 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRes
     const mode = rng.weighted<CaseMode>({ valid: 35, boundary: 15, nasty: 15, hostile: 35 });
     const writes = !SAFE_METHODS.has(operation.method);
     const own = identities.get(identity);
+    const home = tenantOf(identity) ?? 'platform';
+    // Now and then an id of the other tenant, which must be as unknown as a made-up one.
+    const pool = pools.get(
+      home !== 'platform' && rng.chance(0.1) ? (home === HOME_TENANT ? RIVAL_TENANT : HOME_TENANT) : home,
+    ) as IdPool;
     // The path's first id, so that a second one (`{variantId}`) can be one of its own.
     let parentId: string | undefined;
     const hints: Hints = {
@@ -235,21 +258,27 @@ export async function runFuzz(t: TestApp, options: FuzzOptions): Promise<FuzzRes
         const tables = [...new Set(changed.map((change) => `${change.operation} ${change.table}`))].sort();
         fail('data changed by a refused request', `${tables.join(', ')} (${problemCode(body)})`, record);
       }
-      continue;
-    }
-    await changes.mark();
+    } else await changes.mark();
     if (response.statusCode >= 200 && response.statusCode < 300) {
+      const tenant = tenantOfRequest(identity, request.headers);
+      let answer: unknown;
       try {
-        if (String(response.headers['content-type']).includes('json')) {
-          const answer = JSON.parse(body) as unknown;
-          pool.harvest(answer, resourceOfPath(operation.path));
-          keepTokens(answer);
-        }
+        if (String(response.headers['content-type']).includes('json')) answer = JSON.parse(body);
       } catch {
         // Not JSON after all; the checker has said so.
       }
+      if (answer !== undefined && tenant !== undefined) {
+        if (tenant) {
+          const foreign = witness.crossedOver(answer, tenant);
+          if (foreign) fail("another tenant's data in the answer", foreign, record);
+        }
+        (pools.get(tenant ?? 'platform') as IdPool).harvest(answer, resourceOfPath(operation.path));
+        keepTokens(answer);
+      }
       if (writes) {
-        if (operation.path === '/api/v1/tenant/settings') await restoreTenantSettings(t, identities);
+        if (operation.path === '/api/v1/tenant/settings') {
+          await restoreTenantSettings(t, identities, identity === 'rival' ? 'rival' : 'super_admin');
+        }
         if (AFFECTS_IDENTITIES.test(operation.path)) {
           await identities.ensure(`case ${index}, ${operation.method} ${operation.path} as ${identity}`);
         }
@@ -306,11 +335,15 @@ async function vocabularyOf(t: TestApp, identities: Identities): Promise<Record<
  * Settings that would shut the run's identities out (staff must set up 2FA, sign-in needs approval,
  * the catalog only for signed-in callers) are put back after a case changes them.
  */
-async function restoreTenantSettings(t: TestApp, identities: Identities): Promise<void> {
+async function restoreTenantSettings(
+  t: TestApp,
+  identities: Identities,
+  admin: 'super_admin' | 'rival',
+): Promise<void> {
   const response = await t.app.inject({
     method: 'PATCH',
     url: '/api/v1/tenant/settings',
-    headers: identities.headers('super_admin'),
+    headers: identities.headers(admin),
     remoteAddress: '10.255.255.2',
     payload: {
       auth: { requireEmailVerification: false, requireApproval: false, requireStaffMfa: false },

@@ -200,7 +200,7 @@ export class ValueMaker {
     const minLength = (schema['minLength'] as number | undefined) ?? 0;
     const maxLength = (schema['maxLength'] as number | undefined) ?? 200;
     const format = schema['format'] as string | undefined;
-    if (format === 'uuid' || name === 'id' || /Id$/.test(name)) {
+    if (format === 'uuid' || name === 'id') {
       const known = this.hints.id(name, this.resource);
       if (known) return known;
       if (format === 'uuid') return uuid(rng);
