@@ -124,7 +124,7 @@ describe('brands', () => {
     expect(rest.nextCursor).toBeNull();
     const wildcard = (await call('GET', '/brands?q=%25')).json() as { items: BrandBody[] };
     expect(wildcard.items).toEqual([]);
-    expectProblem(await call('GET', '/brands?q=%00'), 400, 'request.validation_failed');
+    expectProblem(await call('GET', '/brands?q=%00'), 400, 'request.invalid_characters');
     expectProblem(await call('GET', `/brands?q=${'x'.repeat(101)}`), 400, 'request.validation_failed');
   });
 

@@ -192,7 +192,8 @@ describe('GET /products?q=: Turkish-aware search', () => {
   });
 
   it('survives random input', async () => {
-    const alphabet = 'abcçğıiİöşüKRF-_./\\:*&|!()<>\'"% 0123456789@#$^~`{}[];,?+=\u0000\u200b';
+    // NUL is refused for the whole API before the listing sees it (kernel/http/invalid-characters.ts).
+    const alphabet = 'abcçğıiİöşüKRF-_./\\:*&|!()<>\'"% 0123456789@#$^~`{}[];,?+=\u0001\u200b';
     let seed = 42;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
