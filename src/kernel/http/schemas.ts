@@ -15,14 +15,18 @@ export const ProblemSchema = Type.Object(
           field: Type.String(),
           message: Type.String(),
         }),
+        { description: 'The bad fields, at most 20 of them' },
       ),
+    ),
+    errorCount: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'With `errors`: how many bad fields there were in all' }),
     ),
   },
   { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem document' },
 );
 
 const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'Invalid request (every bad field is listed in `errors`)',
+  400: 'Invalid request (the bad fields are listed in `errors`, at most 20; `errorCount` says how many)',
   401: 'Not authenticated, or the credentials sent were refused (a bad token or API key is refused on every route, public ones too)',
   403: 'Not allowed: a permission is missing, the tenant is suspended, or a cookie session did not echo its CSRF token',
   404: 'Not found',
