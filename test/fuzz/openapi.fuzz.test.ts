@@ -10,8 +10,8 @@ import { runFuzz } from './run.js';
  * input. It fails on any 5xx, any status the document does not list for the operation, any body that
  * does not match the documented schema, and any data change made by a request that was refused.
  *
- *   npm test                          5,000 cases (about a minute)
- *   npm run fuzz                      ten minutes, or FUZZ_CASES / FUZZ_SECONDS
+ *   npm test                          5,000 cases (about half a minute), always with the same seed
+ *   npm run fuzz                      ten minutes with a random seed, or FUZZ_CASES / FUZZ_SECONDS
  *   FUZZ_SEED=…                       the seed of a run to repeat (printed with every failure)
  *   FUZZ_CASE=…                       one case of that run alone
  *   FUZZ_OPERATIONS=<regex>           only operations whose id or path matches
@@ -21,7 +21,14 @@ import { runFuzz } from './run.js';
 
 const env = process.env;
 const long = env['FUZZ_LONG'] === '1';
-const seed = env['FUZZ_SEED'] ? Number(env['FUZZ_SEED']) : Math.floor(Math.random() * 2 ** 32);
+// The suite's run is the same every time (a landing is never blocked by a case nobody has seen);
+// long runs draw a seed of their own, to explore further.
+const SUITE_SEED = 20_261_207;
+const seed = env['FUZZ_SEED']
+  ? Number(env['FUZZ_SEED'])
+  : long
+    ? Math.floor(Math.random() * 2 ** 32)
+    : SUITE_SEED;
 const cases = Number(env['FUZZ_CASES'] ?? (long ? 10_000_000 : 5_000));
 const seconds = env['FUZZ_SECONDS'] ? Number(env['FUZZ_SECONDS']) : long ? 600 : undefined;
 const only = env['FUZZ_CASE'] ? Number(env['FUZZ_CASE']) : undefined;

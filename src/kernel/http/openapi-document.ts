@@ -105,10 +105,12 @@ const SHARED_BY_STATUS = new Map<number, string>(
 // whether or not the route expects a body. GET and HEAD bodies are never read.
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 const WILDCARD = '{*}';
+const NOT_MODIFIED = 'NotModified';
 const WILDCARD_NAME = 'path';
 
 export function completeDocument(document: OpenApiDocument, scope: DocumentScope): OpenApiDocument {
   const used = new Set<string>();
+  let notModifiedUsed = false;
   const refTo = (name: string): Response => {
     used.add(name);
     return { $ref: `#/components/responses/${name}` };
@@ -126,6 +128,11 @@ export function completeDocument(document: OpenApiDocument, scope: DocumentScope
       for (const status of shapeStatuses(path, method, operation, scope)) {
         responses[status] ??= refTo(status === 404 ? 'TenantNotFound' : sharedName(status));
       }
+      // Every successful GET carries an ETag: If-None-Match with it (or *) is answered 304, no body.
+      if (method === 'get') {
+        responses['304'] ??= { $ref: `#/components/responses/${NOT_MODIFIED}` };
+        notModifiedUsed = true;
+      }
     }
   }
   if (document.paths) document.paths = renameWildcards(document.paths);
@@ -140,14 +147,23 @@ export function completeDocument(document: OpenApiDocument, scope: DocumentScope
           { description, ...(headers ? { headers } : {}), content: problemContent() },
         ]),
     ),
+    ...(notModifiedUsed
+      ? {
+          [NOT_MODIFIED]: {
+            description: 'The representation has not changed since the `If-None-Match` ETag (no body)',
+            headers: { ETag: { description: 'The current ETag', schema: { type: 'string' } } },
+          },
+        }
+      : {}),
   };
   return document;
 }
 
 /** Statuses an operation answers because of what it is, not what it does. */
 function shapeStatuses(path: string, method: string, operation: Operation, scope: DocumentScope): number[] {
-  // Answered by the HTTP parser or for any route: headers too slow or too large, an unexpected failure.
-  const statuses = [408, 431, 500];
+  // Answered for any route: refused characters anywhere in a request (400), headers too slow or too
+  // large (by the HTTP parser), an unexpected failure.
+  const statuses = [400, 408, 431, 500];
   if (isTenantScoped(path, scope)) statuses.push(404);
   if (BODY_METHODS.has(method)) statuses.push(413, 415);
   // The router refuses a path parameter over its length limit; a wildcard has none.
