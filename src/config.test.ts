@@ -189,4 +189,84 @@ describe('loadConfig', () => {
     expect(config.jwtSecret).toBe('x'.repeat(40));
     expect(config.appRolePassword).toBe('pw');
   });
+
+  it('reads SMTP_URL and MAIL_FROM: mail is off without them, and a bad one is named without its password', () => {
+    const mail = (env: Record<string, string>) => loadConfig({ CARSI_DATA_DIR: dataDir(), ...env }).mail;
+    const problemsOf = (env: Record<string, string>) => {
+      try {
+        loadConfig({ CARSI_DATA_DIR: dataDir(), ...env });
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    expect(mail({})).toBeNull();
+    expect(
+      mail({
+        SMTP_URL: 'smtp://postaci:gizli%40s%C3%BCper@mail.example.com:2525',
+        MAIL_FROM: 'no-reply@example.com',
+      }),
+    ).toEqual({
+      host: 'mail.example.com',
+      port: 2525,
+      secure: false,
+      auth: { user: 'postaci', password: 'gizli@süper' },
+      from: { name: '', address: 'no-reply@example.com' },
+    });
+    // Default ports: 587 for smtp (STARTTLS when offered), 465 for smtps (TLS from the start).
+    expect(
+      mail({ SMTP_URL: 'smtps://relay.example.com', MAIL_FROM: '"Çarşı Mağaza" <no-reply@example.com>' }),
+    ).toEqual({
+      host: 'relay.example.com',
+      port: 465,
+      secure: true,
+      auth: null,
+      from: { name: 'Çarşı Mağaza', address: 'no-reply@example.com' },
+    });
+    expect(mail({ SMTP_URL: 'smtp://[::1]', MAIL_FROM: 'Mağaza <a@b.example>' })).toMatchObject({
+      host: '::1',
+      port: 587,
+      from: { name: 'Mağaza', address: 'a@b.example' },
+    });
+
+    const password = 'parola-kimse-bilmesin';
+    const bad = {
+      'http://mail.example.com': 'SMTP_URL: protocol must be smtp: or smtps:',
+      'mail.example.com:587': 'SMTP_URL: protocol must be smtp: or smtps:',
+      'smtp://': 'SMTP_URL: names no host',
+      'smtp:relay.example.com': 'SMTP_URL: names no host',
+      [`smtp://user:${password}@`]: 'SMTP_URL: not a valid URL',
+      [`smtp://user:${password}@host:587/inbox`]: 'SMTP_URL: must be only smtp(s)://user:password@host:port',
+      [`smtp://user:${password}@host:587?tls.rejectUnauthorized=false`]:
+        'SMTP_URL: must be only smtp(s)://user:password@host:port',
+      'smtp://user@host:587': 'SMTP_URL: a user name needs its password and a password its user name',
+      [`smtp://user:${password}%ZZ@host:587`]:
+        'SMTP_URL: the user name or password is not valid percent-encoding',
+      [`smtp://user:${password}@host:99999`]: 'SMTP_URL: not a valid URL',
+    };
+    for (const [url, problem] of Object.entries(bad)) {
+      const problems = problemsOf({ SMTP_URL: url, MAIL_FROM: 'no-reply@example.com' });
+      expect(problems, url).toHaveLength(1);
+      expect(problems[0], url).toContain(problem);
+      expect(problems[0], url).not.toContain(password);
+    }
+
+    expect(problemsOf({ SMTP_URL: 'smtp://mail.example.com' })).toEqual([
+      'MAIL_FROM: required with SMTP_URL (e.g. "Mağaza <no-reply@example.com>")',
+    ]);
+    for (const from of ['Mağaza', 'Mağaza <no-reply>', 'a@b@c', '<>', 'Ad "Soyad" <a@b.example>'])
+      expect(problemsOf({ SMTP_URL: 'smtp://mail.example.com', MAIL_FROM: from }), from).toEqual([
+        'MAIL_FROM: not an address, nor "Name <address>" (e.g. "Mağaza <no-reply@example.com>")',
+      ]);
+    // A From without a server would look like mail is set up.
+    expect(problemsOf({ MAIL_FROM: 'no-reply@example.com' })).toEqual([
+      'MAIL_FROM: applies only with SMTP_URL',
+    ]);
+    // Reported with every other problem.
+    expect(problemsOf({ PORT: 'x', SMTP_URL: 'ftp://x' }).map((p) => p.split(':')[0])).toEqual([
+      'PORT',
+      'SMTP_URL',
+      'MAIL_FROM',
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { type MailConfig, readMailConfig } from './config-mail.js';
 import { DEFAULT_BOOTSTRAP_EMAIL } from './modules/identity/bootstrap.js';
 import {
   brokenPasswordRule,
@@ -48,6 +49,8 @@ export interface Config {
   shutdownTimeoutMs: number;
   files: FilesConfig;
   metrics: MetricsConfig;
+  /** Outgoing email over SMTP; null when SMTP_URL is unset (messages are kept in the outbox). */
+  mail: MailConfig | null;
 }
 
 /** Who may read /metrics, and where: nobody unless a token or a separate listener is configured. */
@@ -140,6 +143,11 @@ export function loadConfig(env: Env = process.env): Config {
   const trustProxy = parseTrustProxy(read.string('TRUST_PROXY', 'false'), problems);
   const metrics = readMetricsConfig(env, read, port, problems);
   const files = readFilesConfig(read, dataDir, problems);
+  const mail = readMailConfig(
+    read.string('SMTP_URL', '') || undefined,
+    read.string('MAIL_FROM', '') || undefined,
+    problems,
+  );
 
   let jwtSecret = read.string('JWT_SECRET', '');
   if (jwtSecret && jwtSecret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
@@ -190,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs,
     files,
     metrics,
+    mail,
   };
 }
 

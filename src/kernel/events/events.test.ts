@@ -110,6 +110,8 @@ describe('events and jobs', () => {
       deliveries.find((d) => d.queue === 'fails-once' && d.data.eventId === eventId),
     );
     expect(retried.job.retryCount).toBe(1);
+    // The handler is told its queue's retry limit, so it can tell its last attempt.
+    expect(retried.job.retryLimit).toBe(4);
     expect(retried.data).toMatchObject({ type: 'probe.happened', tenantId, payload: { n: 3 } });
     const recorded = deliveries.filter((d) => d.queue === 'recorder' && d.data.eventId === eventId);
     expect(recorded).toHaveLength(1);
@@ -168,7 +170,11 @@ describe('events and jobs', () => {
         survivor.name,
         { pollingIntervalSeconds: 1, includeMetadata: true },
         async ([job]) => {
-          await survivor.handler(job!.data, t.runtime, { id: job!.id, retryCount: job!.retryCount });
+          await survivor.handler(job!.data, t.runtime, {
+            id: job!.id,
+            retryCount: job!.retryCount,
+            retryLimit: job!.retryLimit,
+          });
         },
       );
       const delivered = await waitFor(() =>

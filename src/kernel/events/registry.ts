@@ -4,6 +4,17 @@ export interface JobInfo {
   id: string;
   /** How many times this job has been retried before this run (0 on the first run). */
   retryCount: number;
+  /** Retries the job may have in all: its queue's policy when it was enqueued. */
+  retryLimit: number;
+}
+
+/**
+ * Whether a failure of this run is the job's last: the queue then moves it to the dead-letter queue
+ * instead of retrying, so a handler that keeps a state of its own (a message, an import) records the
+ * failure as final before it throws.
+ */
+export function isLastAttempt(job: JobInfo): boolean {
+  return job.retryCount >= job.retryLimit;
 }
 
 export type JobHandler<T> = (data: T, runtime: Runtime, job: JobInfo) => Promise<void>;

@@ -44,7 +44,11 @@ export class JobRunner {
     for (const job of batch) {
       const started = process.hrtime.bigint();
       try {
-        await queue.handler(job.data, this.runtime, { id: job.id, retryCount: job.retryCount });
+        await queue.handler(job.data, this.runtime, {
+          id: job.id,
+          retryCount: job.retryCount,
+          retryLimit: job.retryLimit,
+        });
         this.metrics?.jobDuration.observe(
           { queue: queue.name },
           Number(process.hrtime.bigint() - started) / 1e9,

@@ -168,11 +168,17 @@ describe('import job runs: interrupted, repeated, overlapping', () => {
       occurredAt: new Date().toISOString(),
       payload: { importId: id },
     };
-    await expect(handleImportEvent(event, t.runtime, { id: 'job-1', retryCount: 0 })).rejects.toThrow();
+    await expect(
+      handleImportEvent(event, t.runtime, { id: 'job-1', retryCount: 0, retryLimit: IMPORT_RETRY_LIMIT }),
+    ).rejects.toThrow();
     expect(await importRow(id)).toMatchObject({ status: 'queued', error_count: 0 });
 
     await expect(
-      handleImportEvent(event, t.runtime, { id: 'job-1', retryCount: IMPORT_RETRY_LIMIT }),
+      handleImportEvent(event, t.runtime, {
+        id: 'job-1',
+        retryCount: IMPORT_RETRY_LIMIT,
+        retryLimit: IMPORT_RETRY_LIMIT,
+      }),
     ).rejects.toThrow();
     const failed = await importRow(id);
     expect(failed).toMatchObject({
