@@ -114,6 +114,10 @@ export const userErrors = defineErrors('Users', {
     status: 409,
     meaning: 'Nobody may deactivate their own account.',
   },
+  'users.last_super_admin': {
+    status: 409,
+    meaning: 'The tenant’s last active super_admin cannot be erased; make another super_admin first.',
+  },
 });
 
 export const roleErrors = defineErrors('Roles and permissions', {

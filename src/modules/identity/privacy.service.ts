@@ -6,6 +6,7 @@ import { AppError } from '../../kernel/errors.js';
 import { outboundMessages } from '../notifications/index.js';
 import { verifySecondFactor } from './mfa.service.js';
 import { verifyPassword } from './passwords.js';
+import { SUPER_ADMIN_ROLE } from './privileges.js';
 import { revokeAccess } from './revocations.js';
 import { apiKeys, authSessions, userRoles, users } from './schema.js';
 import { revokeUserSessions } from './sessions.service.js';
@@ -85,6 +86,7 @@ export async function confirmSelfErasure(
  */
 export async function eraseUser(tx: Tx, userId: string): Promise<void> {
   const user = await getUser(tx, userId);
+  await assertNotLastSuperAdmin(tx, userId);
   const pseudonym = `erased-${user.id}@erased.invalid`;
   await tx.db
     .update(users)
@@ -116,4 +118,27 @@ export async function eraseUser(tx: Tx, userId: string): Promise<void> {
       .where(and(eq(apiKeys.createdBy, userId), isNull(apiKeys.revokedAt)));
   }
   await audit(tx, { action: 'privacy.erased', entityType: 'user', entityId: userId });
+}
+
+/**
+ * A tenant keeps at least one active super_admin: erasing the last would leave nobody able to give
+ * the administrative roles (only a super_admin may), and the tenant could not be run without the
+ * platform's help.
+ */
+async function assertNotLastSuperAdmin(tx: Tx, userId: string): Promise<void> {
+  if (!tx.ctx.tenantId) return;
+  const { rows } = await tx.client.query<{ holds: boolean; others: number }>(
+    `SELECT bool_or(ur.user_id = $1) AS holds, count(*) FILTER (WHERE ur.user_id <> $1 AND u.status = 'active')::int AS others
+       FROM user_roles ur
+       JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id AND r.key = $2
+       JOIN users u ON u.id = ur.user_id`,
+    [userId, SUPER_ADMIN_ROLE],
+  );
+  if (rows[0]?.holds && rows[0].others === 0) {
+    throw new AppError(
+      'users.last_super_admin',
+      409,
+      'This is the tenant’s last active super_admin: make another super_admin first.',
+    );
+  }
 }

@@ -290,6 +290,23 @@ describe('privilege escalation', () => {
       expect(edited.statusCode, edited.body).toBe(200);
     });
 
+    it('cannot erase itself while it is the tenant’s last active super_admin', async () => {
+      // The other super_admin made above is deactivated: the bootstrap admin is then the last one.
+      const [other] = await t.ownerQuery<{ id: string }>(
+        "SELECT id FROM users WHERE email = 'ikinci.yonetici@ornek.com.tr'",
+      );
+      expect((await call('POST', `/users/${other!.id}/deactivate`)).statusCode).toBe(200);
+      expectProblem(
+        await call('POST', '/me/erase', { payload: { password: BOOTSTRAP_ADMIN.password } }),
+        409,
+        'users.last_super_admin',
+      );
+      const [row] = await t.ownerQuery<{ status: string }>('SELECT status FROM users WHERE id = $1', [
+        adminId,
+      ]);
+      expect(row?.status).toBe('active');
+    });
+
     it('cannot change its own roles either', async () => {
       expectProblem(
         await call('PUT', `/users/${adminId}/roles`, {
