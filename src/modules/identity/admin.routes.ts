@@ -413,10 +413,11 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'Needs a staff user (not an API key) holding customers.edit for a customer, users.manage for a ' +
           'staff user. Personal data is removed; the account stays as a pseudonymous record for what the ' +
-          'law requires to be kept (invoices, orders, the audit trail). Every session ends.',
+          'law requires to be kept (invoices, orders, the audit trail). Every session ends. The tenant’s last ' +
+          'active super_admin cannot be erased (409 `users.last_super_admin`).',
         security,
         params: IdParams,
-        response: { 204: Type.Null(), ...problemResponses(401, 403, 404) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

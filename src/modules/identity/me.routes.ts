@@ -246,13 +246,13 @@ export const meRoutes: FastifyPluginAsyncTypebox = async (app) => {
           'Needs a signed-in user, the password and, with two-factor authentication on, a code (else 403 ' +
           '`auth.confirmation_failed`). Personal data is removed; the account stays as a pseudonymous ' +
           'record for what the law requires to be kept (invoices, orders, the audit trail). Every session ' +
-          'ends.',
+          'ends. The tenant’s last active super_admin cannot erase itself (409 `users.last_super_admin`).',
         security,
         body: Type.Object(
           { password: Password, code: Type.Optional(Type.String({ maxLength: 20 })) },
           { additionalProperties: false },
         ),
-        response: { 204: Type.Null(), ...problemResponses(401, 403) },
+        response: { 204: Type.Null(), ...problemResponses(401, 403, 409) },
       },
     },
     async (request, reply) => {
