@@ -6,6 +6,7 @@ import { shippedMigrationCount } from './db/migrate.js';
 import { TRUST_PROXY_UNSET } from './kernel/http/forwarded-headers.js';
 import { JobRunner } from './kernel/jobs/runner.js';
 import { createMetrics } from './kernel/metrics.js';
+import { MAIL_NOT_CONFIGURED, mailDeliveryLabel } from './modules/notifications/index.js';
 import { startMetricsListener } from './modules/system/index.js';
 import { watchParent } from './parent-watch.js';
 import { closeRuntime, connectRedis, createLogger, createRuntime } from './runtime.js';
@@ -48,6 +49,8 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
     : await buildProbeApp(appOptions);
   await app.listen({ port: config.port, host: config.host });
   if (roles.api && config.trustProxy === false) log.warn({ trustProxy: false }, TRUST_PROXY_UNSET);
+  // Only processes with workers deliver messages; an API-only one just queues them.
+  if (roles.workers && !config.mail) log.warn({ smtp: false }, MAIL_NOT_CONFIGURED);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = config.publicUrl.replace(`:${config.port}`, `:${port}`);
@@ -60,10 +63,11 @@ export async function runProcess(roles: ProcessRoles): Promise<void> {
       ? `${base}/metrics (Authorization: Bearer <METRICS_TOKEN>)`
       : 'off (set METRICS_TOKEN or METRICS_PORT)';
   const databaseLabel = database.embedded ? `embedded PostgreSQL in ${config.dataDir}/pg` : 'DATABASE_URL';
+  const mailLabel = roles.workers ? mailDeliveryLabel(config) : 'sent by the worker processes';
   process.stdout.write(
     roles.api
-      ? `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n\n`
-      : `\nÇarşı worker is running.\n  Probes: ${base}/health, ${base}/ready\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n\n`,
+      ? `\nÇarşı is running.\n  API:  ${base}/api/v1\n  Docs: ${base}/docs\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n  Mail: ${mailLabel}\n\n`
+      : `\nÇarşı worker is running.\n  Probes: ${base}/health, ${base}/ready\n  Metrics: ${metricsLabel}\n  Database: ${databaseLabel}\n  Mail: ${mailLabel}\n\n`,
   );
 
   let stopping = false;

@@ -7,6 +7,8 @@ import pg from 'pg';
  */
 export const LOCK_KEYS = {
   schemaChanges: 0x0ca751,
+  /** With a hash of the message id (the two-key form): one worker at a time sends an outbox message. */
+  outboundMessage: 0x0ca752,
 } as const;
 
 /**

@@ -1,4 +1,5 @@
 export { registerNotificationJobs } from './jobs.js';
+export { MAIL_NOT_CONFIGURED, mailDeliveryLabel } from './mail-status.js';
 export { REDACTED } from './redaction.js';
 export { type OutboundMessageRow, outboundMessages } from './schema.js';
 export {

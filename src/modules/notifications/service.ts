@@ -3,7 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Config } from '../../config.js';
 import type { Tx } from '../../db/tx.js';
 import { open, seal } from '../../kernel/crypto/sealed.js';
-import { emit } from '../../kernel/events/emit.js';
+import { emit, enqueue } from '../../kernel/events/emit.js';
 import { redactText, redactValue } from './redaction.js';
 import { type OutboundMessageRow, outboundMessages } from './schema.js';
 
@@ -21,6 +21,8 @@ export interface EmailMessage {
 }
 
 export const MESSAGE_QUEUED = 'notification.queued';
+/** Platform messages (no tenant, so no event) are delivered by this task instead. */
+export const PLATFORM_DELIVERY_TASK = 'notifications.deliver-platform';
 const SEAL_LABEL = 'notifications.message.v1';
 
 /**
@@ -28,13 +30,15 @@ const SEAL_LABEL = 'notifications.message.v1';
  * message exists exactly when the change that caused it does. The stored body and data have the
  * message's secrets blanked out, so no reader of the outbox (staff, a data export, a leaked backup
  * without the server's secret) learns them; the whole message is kept sealed for delivery. The event
- * carries only the id.
+ * (or for a platform message, the task) carries only the id.
  */
 export async function queueEmail(tx: Tx, message: EmailMessage): Promise<string> {
   const id = uuidv7();
   const platform = tx.ctx.tenantId === null;
   const secrets = message.secrets ?? [];
   const data = message.data ?? {};
+  // Platform messages have no event stream: without a mail server there is nothing to ask a job for.
+  const keptAtOnce = platform && !tx.ctx.runtime.config.mail;
   await tx.db.insert(outboundMessages).values({
     tenantId: tx.ctx.tenantId,
     id,
@@ -48,17 +52,15 @@ export async function queueEmail(tx: Tx, message: EmailMessage): Promise<string>
       secrets.length > 0
         ? seal(tx.ctx.runtime.config.jwtSecret, SEAL_LABEL, JSON.stringify({ body: message.body, data }))
         : null,
-    // Platform messages (no tenant) have no event stream; with no mail transport they are kept at once.
-    ...(platform ? { status: 'stored' as const, deliveredAt: new Date() } : {}),
+    ...(keptAtOnce ? { status: 'stored' as const, deliveredAt: new Date() } : {}),
   });
   if (!platform) await emit(tx, MESSAGE_QUEUED, { messageId: id });
+  else if (!keptAtOnce)
+    await enqueue(tx, PLATFORM_DELIVERY_TASK, { messageId: id, requestId: tx.ctx.requestId });
   return id;
 }
 
-/**
- * Delivery without a mail server: the message is kept for staff to read. (An SMTP transport replaces
- * this step when the notifications module gains one.)
- */
+/** Delivery without a mail server (SMTP_URL unset): the message is kept for staff to read. */
 export async function markStored(tx: Tx, messageId: string): Promise<void> {
   await tx.db
     .update(outboundMessages)
