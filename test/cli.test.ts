@@ -561,6 +561,12 @@ describe('carsi CLI', () => {
       expect(servers[0]!.output()).toContain('Behind a proxy, set TRUST_PROXY');
       expect(servers[1]!.output()).not.toContain('TRUST_PROXY is unset');
       expect(servers[2]!.output()).not.toContain('TRUST_PROXY is unset');
+      // Without SMTP_URL, each process that delivers messages says once that they stay in the outbox;
+      // the API-only process delivers none and does not.
+      const mailNotice = (server: number) => servers[server]!.output().split('SMTP_URL is unset').length - 1;
+      expect([mailNotice(0), mailNotice(1), mailNotice(2)]).toEqual([0, 1, 1]);
+      expect(servers[1]!.output()).toContain('Mail: kept in the outbox (SMTP_URL unset)');
+      expect(servers[0]!.output()).toContain('Mail: sent by the worker processes');
 
       const client = new pg.Client({ connectionString: database.ownerUrl });
       await client.connect();
