@@ -34,7 +34,9 @@ export function requireUser(...kinds: ActorKind[]): Guard {
     const { actor } = request.ctx;
     // An API key is a credential, just not one this route takes: forbidden, not unauthenticated.
     if (actor.type === 'api_key') {
-      return done(new AppError('auth.forbidden', 403, 'This needs a signed-in user; an API key cannot do it.'));
+      return done(
+        new AppError('auth.forbidden', 403, 'This needs a signed-in user; an API key cannot do it.'),
+      );
     }
     if (actor.type !== 'user') return done(unauthenticated());
     if (kinds.length > 0 && (!actor.kind || !kinds.includes(actor.kind))) {

@@ -37,7 +37,7 @@ export const PERMISSIONS = {
   'apikeys.manage': 'Create and revoke API keys',
   'audit.view': 'Read the audit log',
   'settings.manage': 'Change tenant settings',
-  'notifications.view': 'Read outbound messages (emails kept when no mail server is configured)',
+  'notifications.view': 'See the outbox: who was sent which message, when and how it went (never its body)',
   'webhooks.manage': 'Manage webhook subscriptions',
   'integration.access': 'Use the ERP integration API',
 } as const;
